@@ -1,0 +1,1 @@
+"""The append-only event log: event types, the SQL store, upcasters, the in-memory twin."""

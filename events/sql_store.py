@@ -1,0 +1,243 @@
+"""The event store on SQLite or PostgreSQL (SQLAlchemy Core, same code for both)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from events.engine import WRITE_OPTION
+from events.errors import AppendTimeout, ConcurrencyError
+from events.recorded import RecordedEvent
+from events.registry import REGISTRY, EventRegistry
+from events.schema import events as events_table
+from events.schema import idempotency_keys
+from events.store import EventStore, StoreTransaction
+
+# Arbitrary but fixed: every process appending to this database uses the same key.
+APPEND_LOCK_KEY = 0x636C6175  # "clau"
+DEFAULT_LOCK_TIMEOUT_MS = 30_000
+
+_COLUMNS = (
+    events_table.c.position,
+    events_table.c.event_id,
+    events_table.c.stream_type,
+    events_table.c.stream_id,
+    events_table.c.stream_version,
+    events_table.c.event_type,
+    events_table.c.schema_version,
+    events_table.c.payload,
+    events_table.c.metadata,
+    events_table.c.recorded_at,
+    events_table.c.effective_date,
+)
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands datetimes back without their zone; everything is stored in UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+class SqlTransaction(StoreTransaction):
+    def __init__(self, store: SqlEventStore, connection, metadata: dict | None):
+        super().__init__(store.registry, metadata)
+        self.store = store
+        self.connection = connection
+        self.recorded_at = datetime.now(UTC)
+
+    def read_stream(self, stream_id: str) -> list[RecordedEvent]:
+        return self.store._read_stream(self.connection, stream_id)
+
+    def _current_version(self, stream_id: str) -> int:
+        query = select(func.coalesce(func.max(events_table.c.stream_version), 0)).where(
+            events_table.c.stream_id == stream_id
+        )
+        return int(self.connection.execute(query).scalar_one())
+
+    def _insert(self, rows: list[dict], objects: Sequence[Any]) -> list[RecordedEvent]:
+        ids = [uuid.uuid4() for _ in rows]
+        for row, event_id in zip(rows, ids, strict=True):
+            row["event_id"] = str(event_id)
+            row["recorded_at"] = self.recorded_at
+        statement = insert(events_table).returning(
+            events_table.c.position, sort_by_parameter_order=True
+        )
+        try:
+            positions = self.connection.execute(statement, rows).scalars().all()
+        except IntegrityError as exc:
+            # Backstop: the unique (stream_id, stream_version) caught a concurrent writer.
+            stream_id = rows[0]["stream_id"]
+            raise ConcurrencyError(
+                stream_id, rows[0]["stream_version"] - 1, self._current_version(stream_id)
+            ) from exc
+        return [
+            RecordedEvent(
+                position,
+                event_id,
+                row["stream_type"],
+                row["stream_id"],
+                row["stream_version"],
+                row["event_type"],
+                row["schema_version"],
+                obj,
+                row["metadata"],
+                self.recorded_at,
+                row["effective_date"],
+            )
+            for position, event_id, row, obj in zip(positions, ids, rows, objects, strict=True)
+        ]
+
+    def idempotent_result(self, key: str) -> tuple[str, dict] | None:
+        row = self.connection.execute(
+            select(idempotency_keys.c.fingerprint, idempotency_keys.c.result).where(
+                idempotency_keys.c.key == key
+            )
+        ).first()
+        return (row.fingerprint, row.result) if row else None
+
+    def remember(self, key: str, body_fingerprint: str, result: dict) -> None:
+        self.connection.execute(
+            insert(idempotency_keys).values(
+                key=key, fingerprint=body_fingerprint, result=result, recorded_at=self.recorded_at
+            )
+        )
+
+
+class SqlEventStore(EventStore):
+    """The durable store. Schema comes from the Alembic migrations (``clauses db upgrade``)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        registry: EventRegistry = REGISTRY,
+        lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
+    ):
+        super().__init__(registry)
+        self.engine = engine
+        self.lock_timeout_ms = int(lock_timeout_ms)
+        self.is_postgresql = engine.dialect.name == "postgresql"
+
+    @contextmanager
+    def transaction(self, metadata: dict | None = None) -> Iterator[SqlTransaction]:
+        with self.engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: True})
+            with self._begin_write(conn):
+                self._take_append_lock(conn)
+                tx = SqlTransaction(self, conn, metadata)
+                yield tx
+                self._notify(tx)
+
+    def _begin_write(self, conn):
+        try:
+            return conn.begin()
+        except OperationalError as exc:
+            # SQLite: BEGIN IMMEDIATE gave up after the busy timeout.
+            if "locked" in str(exc.orig).lower():
+                raise AppendTimeout() from exc
+            raise
+
+    @contextmanager
+    def projection_transaction(self):
+        """A write transaction without the append lock, for catch-up projection workers.
+
+        On SQLite it still begins IMMEDIATE (a deferred transaction that later writes
+        can fail at once with "database is locked"); on PostgreSQL appends go on meanwhile.
+        """
+        with self.engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def reading(self):
+        """A read-only connection with one consistent snapshot (for queries and runners)."""
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def _take_append_lock(self, conn) -> None:
+        # SQLite's BEGIN IMMEDIATE (see events.engine) already holds the write lock here.
+        if not self.is_postgresql:
+            return
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {self.lock_timeout_ms}")
+        try:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) == "55P03":  # lock_not_available
+                raise AppendTimeout() from exc
+            raise
+
+    def _decode_row(self, row) -> RecordedEvent:
+        return RecordedEvent(
+            row[0],
+            uuid.UUID(row[1]),
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            row[6],
+            self.registry.decode(row[5], row[6], row[7]),
+            row[8],
+            _aware(row[9]),
+            row[10],
+        )
+
+    def _read_stream(self, conn, stream_id: str) -> list[RecordedEvent]:
+        query = (
+            select(*_COLUMNS)
+            .where(events_table.c.stream_id == stream_id)
+            .order_by(events_table.c.stream_version)
+        )
+        return [self._decode_row(row) for row in conn.execute(query)]
+
+    def read_stream(self, stream_id: str) -> list[RecordedEvent]:
+        with self.reading() as conn:
+            return self._read_stream(conn, stream_id)
+
+    def read_all(
+        self,
+        after: int = 0,
+        limit: int = 1000,
+        event_types: Iterable[str] | None = None,
+        up_to: int | None = None,
+    ) -> list[RecordedEvent]:
+        with self.reading() as conn:
+            return self.read_all_on(conn, after, limit, event_types, up_to)
+
+    def read_all_on(self, conn, after=0, limit=1000, event_types=None, up_to=None):
+        """``read_all`` on a given connection (a runner's own transaction)."""
+        query = select(*_COLUMNS).where(events_table.c.position > after)
+        if up_to is not None:
+            query = query.where(events_table.c.position <= up_to)
+        if event_types is not None:
+            query = query.where(events_table.c.event_type.in_(list(event_types)))
+        query = query.order_by(events_table.c.position).limit(limit)
+        return [self._decode_row(row) for row in conn.execute(query)]
+
+    def head_position(self) -> int:
+        with self.reading() as conn:
+            return head_position_on(conn)
+
+    def stream_version(self, stream_id: str) -> int:
+        query = select(func.coalesce(func.max(events_table.c.stream_version), 0)).where(
+            events_table.c.stream_id == stream_id
+        )
+        with self.reading() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def position_at(self, moment: datetime) -> int:
+        query = select(func.coalesce(func.max(events_table.c.position), 0)).where(
+            events_table.c.recorded_at <= moment.astimezone(UTC)
+        )
+        with self.reading() as conn:
+            return int(conn.execute(query).scalar_one())
+
+
+def head_position_on(conn) -> int:
+    return int(
+        conn.execute(select(func.coalesce(func.max(events_table.c.position), 0))).scalar_one()
+    )

@@ -1,0 +1,203 @@
+"""The event store contract shared by the SQL store and its in-memory twin.
+
+Write path: ``with store.transaction(metadata) as tx:`` serialises writers (one
+write transaction at a time: commit order equals position order), lets a
+handler read streams, decide, and append to one or several streams; listeners
+(inline projections) run inside that same transaction before it commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import date, datetime
+from typing import Any
+
+from events.errors import ConcurrencyError, IdempotencyConflict
+from events.recorded import AppendResult, RecordedEvent
+from events.registry import REGISTRY, EventRegistry
+
+ANY_VERSION = None
+"""Pass as ``expected_version`` to append without checking the stream's version."""
+
+Listener = Callable[["StoreTransaction", list[RecordedEvent]], None]
+
+
+def fingerprint(*parts: Any) -> str:
+    """A stable hash of a request body, for idempotency keys."""
+    blob = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class StoreTransaction(ABC):
+    """One write transaction. Everything appended commits together or not at all."""
+
+    connection: Any  # a SQLAlchemy Connection for the SQL store, None for the twin
+
+    def __init__(self, registry: EventRegistry, metadata: dict | None):
+        self.registry = registry
+        self.metadata = dict(metadata or {})
+        self.recorded: list[RecordedEvent] = []
+        self._versions: dict[str, int] = {}
+
+    @abstractmethod
+    def read_stream(self, stream_id: str) -> list[RecordedEvent]: ...
+
+    @abstractmethod
+    def _current_version(self, stream_id: str) -> int: ...
+
+    @abstractmethod
+    def _insert(self, rows: list[dict], objects: Sequence[Any]) -> list[RecordedEvent]:
+        """Write encoded rows (``objects`` are the same events, already decoded)."""
+
+    @abstractmethod
+    def idempotent_result(self, key: str) -> tuple[str, dict] | None:
+        """Return (fingerprint, result) stored for ``key``, or None."""
+
+    @abstractmethod
+    def remember(self, key: str, body_fingerprint: str, result: dict) -> None: ...
+
+    def stream_version(self, stream_id: str) -> int:
+        if stream_id not in self._versions:
+            self._versions[stream_id] = self._current_version(stream_id)
+        return self._versions[stream_id]
+
+    def append(
+        self,
+        stream_type: str,
+        stream_id: str,
+        expected_version: int | None,
+        events: Sequence[Any],
+        metadata: dict | None = None,
+    ) -> AppendResult:
+        """Append ``events`` to a stream; a stale ``expected_version`` raises before writing."""
+        current = self.stream_version(stream_id)
+        if expected_version is not ANY_VERSION and expected_version != current:
+            raise ConcurrencyError(stream_id, expected_version, current)
+        meta = {**self.metadata, **(metadata or {})}
+        rows = []
+        for offset, event in enumerate(events, start=1):
+            spec, payload = self.registry.encode(event)
+            effective = getattr(event, spec.effective_field) if spec.effective_field else None
+            if isinstance(effective, datetime):
+                effective = effective.date()
+            rows.append(
+                {
+                    "stream_type": stream_type,
+                    "stream_id": stream_id,
+                    "stream_version": current + offset,
+                    "event_type": spec.name,
+                    "schema_version": spec.version,
+                    "payload": payload,
+                    "metadata": meta,
+                    "effective_date": effective if isinstance(effective, date) else None,
+                }
+            )
+        if not rows:
+            return AppendResult(stream_id, current, current, (), ())
+        recorded = self._insert(rows, events)
+        self._versions[stream_id] = current + len(rows)
+        self.recorded.extend(recorded)
+        return AppendResult(
+            stream_id,
+            current + 1,
+            current + len(rows),
+            tuple(r.position for r in recorded),
+            tuple(str(r.event_id) for r in recorded),
+        )
+
+
+class EventStore(ABC):
+    """Append-only log of events with optimistic concurrency per stream."""
+
+    def __init__(self, registry: EventRegistry = REGISTRY):
+        self.registry = registry
+        self.listeners: list[Listener] = []
+
+    def subscribe(self, listener: Listener) -> None:
+        """Call ``listener(tx, recorded)`` inside every write transaction, before commit."""
+        self.listeners.append(listener)
+
+    @abstractmethod
+    def transaction(self, metadata: dict | None = None) -> AbstractContextManager[StoreTransaction]:
+        """A serialised write transaction; listeners run before it commits."""
+
+    @abstractmethod
+    def read_stream(self, stream_id: str) -> list[RecordedEvent]: ...
+
+    @abstractmethod
+    def read_all(
+        self,
+        after: int = 0,
+        limit: int = 1000,
+        event_types: Iterable[str] | None = None,
+        up_to: int | None = None,
+    ) -> list[RecordedEvent]:
+        """Events with ``after < position <= up_to``, oldest first, at most ``limit``."""
+
+    @abstractmethod
+    def head_position(self) -> int: ...
+
+    @abstractmethod
+    def stream_version(self, stream_id: str) -> int: ...
+
+    @abstractmethod
+    def position_at(self, moment: datetime) -> int:
+        """The last position recorded at or before ``moment`` (0 if none): "as recorded at"."""
+
+    def iter_all(
+        self,
+        after: int = 0,
+        page_size: int = 1000,
+        event_types: Iterable[str] | None = None,
+        up_to: int | None = None,
+    ) -> Iterator[list[RecordedEvent]]:
+        """Pages of events after ``after``; tolerant of gaps left by rolled-back writes."""
+        types = list(event_types) if event_types is not None else None
+        while True:
+            page = self.read_all(after, page_size, types, up_to)
+            if not page:
+                return
+            yield page
+            after = page[-1].position
+
+    def append(
+        self,
+        stream_type: str,
+        stream_id: str,
+        expected_version: int | None,
+        events: Sequence[Any],
+        metadata: dict | None = None,
+        idempotency_key: str | None = None,
+    ) -> AppendResult:
+        """Append to one stream in its own transaction.
+
+        With an ``idempotency_key``: the same key and body return the first result
+        without writing; the same key with another body raises ``IdempotencyConflict``.
+        """
+        with self.transaction(metadata) as tx:
+            if idempotency_key is None:
+                return tx.append(stream_type, stream_id, expected_version, events)
+            body = fingerprint(
+                stream_type,
+                stream_id,
+                expected_version,
+                [self.registry.encode(e)[1] | {"@type": type(e).__name__} for e in events],
+            )
+            stored = tx.idempotent_result(idempotency_key)
+            if stored is not None:
+                stored_fingerprint, result = stored
+                if stored_fingerprint != body:
+                    raise IdempotencyConflict(idempotency_key)
+                return AppendResult.from_json(result)
+            result = tx.append(stream_type, stream_id, expected_version, events)
+            tx.remember(idempotency_key, body, result.to_json())
+            return result
+
+    def _notify(self, tx: StoreTransaction) -> None:
+        if tx.recorded:
+            for listener in self.listeners:
+                listener(tx, tx.recorded)

@@ -1,0 +1,13 @@
+"""The read API: small query functions over the read tables (never over the event log)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from projections.buyers import buyers
+
+
+def list_buyers(conn: Connection) -> list[dict]:
+    rows = conn.execute(select(buyers).order_by(buyers.c.name, buyers.c.buyer_id))
+    return [dict(row._mapping) for row in rows]
