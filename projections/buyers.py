@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import BigInteger, Column, String, Table, insert, update
+from sqlalchemy import JSON, BigInteger, Column, String, Table, insert, update
 
-from events.catalog.buyers import BuyerRegistered, BuyerRenamed
+from events.catalog.buyers import BuyerContactsSet, BuyerRegistered, BuyerRenamed
 from events.recorded import RecordedEvent
 from projections.base import Projection, read_metadata
 
@@ -16,6 +16,7 @@ buyers = Table(
     Column("buyer_id", String(36), primary_key=True),
     Column("name", String(300), nullable=False),
     Column("kind", String(40), nullable=False),
+    Column("contacts", JSON, nullable=False),
     Column("last_position", BigInteger, nullable=False),
 )
 
@@ -29,6 +30,7 @@ def apply(conn, events: Sequence[RecordedEvent]) -> None:
                     buyer_id=str(event.buyer_id),
                     name=event.name,
                     kind=event.kind.value,
+                    contacts=[],
                     last_position=recorded.position,
                 )
             )
@@ -38,12 +40,18 @@ def apply(conn, events: Sequence[RecordedEvent]) -> None:
                 .where(buyers.c.buyer_id == str(event.buyer_id))
                 .values(name=event.name, last_position=recorded.position)
             )
+        elif isinstance(event, BuyerContactsSet):
+            conn.execute(
+                update(buyers)
+                .where(buyers.c.buyer_id == str(event.buyer_id))
+                .values(contacts=list(event.emails), last_position=recorded.position)
+            )
 
 
 PROJECTION = Projection(
     name="buyers",
-    version=1,
-    handles=frozenset({"BuyerRegistered", "BuyerRenamed"}),
+    version=2,
+    handles=frozenset({"BuyerRegistered", "BuyerRenamed", "BuyerContactsSet"}),
     tables=(buyers,),
     apply=apply,
     description="Donneurs d'ordre : nom et nature actuels.",

@@ -38,3 +38,12 @@ def _buyer_registered_v1_to_v2(payload: dict) -> dict:
 class BuyerRenamed:
     buyer_id: UUID
     name: str
+
+
+@event_type("BuyerContactsSet")
+@dataclass(frozen=True, slots=True)
+class BuyerContactsSet:
+    """The e-mail addresses that receive the buyer's reports (the whole list, replaced)."""
+
+    buyer_id: UUID
+    emails: tuple[str, ...]

@@ -66,7 +66,7 @@ def test_operator_session(database_url, tmp_path):
     rebuild = clauses("projections", "rebuild", "buyers", url=database_url, tmp_path=tmp_path)
     assert rebuild.returncode == 0 and "buyers : 6 événement(s) rejoué(s)" in rebuild.stdout
     status = clauses("projections", "status", url=database_url, tmp_path=tmp_path)
-    assert "buyers v1 (en ligne) : position 6, à jour" in status.stdout
+    assert "buyers v2 (en ligne) : position 6, à jour" in status.stdout
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,11 @@
+"""Handlers: load streams, fold, decide (pure), append. One module per area.
+
+``HANDLERS`` is the one dict mapping each command class to its handler; a new area
+is one module plus one line below.
+"""
+
+from clauses_service.handlers import buyers
+
+HANDLERS = {
+    **buyers.HANDLERS,
+}

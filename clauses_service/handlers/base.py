@@ -1,0 +1,50 @@
+"""What every handler gets, and the load / save steps they share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from events.errors import ConcurrencyError
+from events.store import StoreTransaction
+
+PARIS = ZoneInfo("Europe/Paris")
+S = TypeVar("S")
+
+
+@dataclass(frozen=True)
+class Context:
+    """The write transaction, who acts, and when (business dates are in Europe/Paris)."""
+
+    tx: StoreTransaction
+    actor: str
+    now: datetime
+    services: dict[str, Any]
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(PARIS).date()
+
+
+def load(ctx: Context, stream_id: str, fold: Callable[[Iterable[Any]], S]) -> S:
+    """Fold a stream (as this transaction sees it) into its state."""
+    return fold(recorded.event for recorded in ctx.tx.read_stream(str(stream_id)))
+
+
+def save(
+    ctx: Context,
+    stream_type: str,
+    stream_id: str,
+    version: int,
+    new_events: list,
+    expected_version: int | None = None,
+    metadata: dict | None = None,
+) -> None:
+    """Append decided events; ``expected_version`` from the command must match the state."""
+    if expected_version is not None and expected_version != version:
+        raise ConcurrencyError(str(stream_id), expected_version, version)
+    if new_events:
+        ctx.tx.append(stream_type, str(stream_id), version, new_events, metadata)
