@@ -59,3 +59,11 @@ projection_checkpoints = Table(
     Column("position", BigInteger, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+person_keys = Table(
+    "person_keys",
+    metadata,
+    Column("person_id", String(36), primary_key=True),
+    Column("key", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

@@ -1,7 +1,11 @@
 """Every projection of the service. A new read model is one module plus one line here."""
 
-from projections import buyers
+from projections import buyers, companies, contracts, markets, people
 
 PROJECTIONS = [
     buyers.PROJECTION,
+    *markets.PROJECTIONS,
+    *companies.PROJECTIONS,
+    *people.PROJECTIONS,
+    *contracts.PROJECTIONS,
 ]

@@ -4,8 +4,12 @@
 is one module plus one line below.
 """
 
-from clauses_service.handlers import buyers
+from clauses_service.handlers import buyers, companies, contracts, markets, people
 
 HANDLERS = {
     **buyers.HANDLERS,
+    **markets.HANDLERS,
+    **companies.HANDLERS,
+    **people.HANDLERS,
+    **contracts.HANDLERS,
 }

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from events.errors import ConcurrencyError
@@ -48,3 +49,23 @@ def save(
         raise ConcurrencyError(str(stream_id), expected_version, version)
     if new_events:
         ctx.tx.append(stream_type, str(stream_id), version, new_events, metadata)
+
+
+def claimed_by(ctx: Context, kind: str, key: str) -> UUID | None:
+    """Who owns a business key (a market reference, a SIRET), or None."""
+    from events.catalog.claims import claim_stream
+
+    stream = ctx.tx.read_stream(claim_stream(kind, key))
+    return stream[0].event.owner_id if stream else None
+
+
+def claim(ctx: Context, kind: str, key: str, owner_id: UUID, taken_message: str) -> None:
+    """Make ``key`` belong to ``owner_id``; raise AlreadyExists(taken_message) if taken."""
+    from clauses_service.domain.errors import AlreadyExists
+    from events.catalog.claims import STREAM_TYPE, KeyClaimed, claim_stream
+
+    owner = claimed_by(ctx, kind, key)
+    if owner is not None and owner != owner_id:
+        raise AlreadyExists(taken_message)
+    if owner is None:
+        ctx.tx.append(STREAM_TYPE, claim_stream(kind, key), 0, [KeyClaimed(kind, key, owner_id)])

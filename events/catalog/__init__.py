@@ -3,4 +3,11 @@
 A new event module is one file here plus one line below.
 """
 
-from events.catalog import buyers  # noqa: F401
+from events.catalog import (  # noqa: F401
+    buyers,
+    claims,
+    companies,
+    contracts,
+    markets,
+    people,
+)

@@ -1,4 +1,4 @@
-"""The read API: small query functions over the read tables (never over the event log)."""
+"""Queries over the buyer read tables."""
 
 from __future__ import annotations
 

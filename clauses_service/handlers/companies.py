@@ -1,0 +1,3 @@
+"""Handlers for companies commands."""
+
+HANDLERS: dict = {}

@@ -1,0 +1,3 @@
+"""Handlers for contracts commands."""
+
+HANDLERS: dict = {}

@@ -1,0 +1,3 @@
+"""Handlers for markets commands."""
+
+HANDLERS: dict = {}

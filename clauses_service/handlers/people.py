@@ -1,0 +1,3 @@
+"""Handlers for people commands."""
+
+HANDLERS: dict = {}

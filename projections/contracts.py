@@ -1,0 +1,5 @@
+"""Read models of the contracts area (filled in by the contracts work)."""
+
+from projections.base import Projection
+
+PROJECTIONS: list[Projection] = []

@@ -1,0 +1,5 @@
+"""Read models of the people area (filled in by the people work)."""
+
+from projections.base import Projection
+
+PROJECTIONS: list[Projection] = []

@@ -1,0 +1,8 @@
+"""The read API: small query functions over the read tables (never over the event log).
+
+One module per area; pages, reports and the API import from here.
+"""
+
+from projections.queries.buyers import list_buyers
+
+__all__ = ["list_buyers"]
