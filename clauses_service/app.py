@@ -17,10 +17,15 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     app.json.ensure_ascii = False
     event_log.init_app(app)
-    register_error_handlers(app)
 
-    from clauses_service import health, web
+    from clauses_service import api, health, web
+    from clauses_service.auth import security
+    from clauses_service.web import auth as web_auth
 
+    security.init_app(app)
+    api.init_app(app)
+    register_error_handlers(app)  # after the API's, so that one error format wins
     app.register_blueprint(health.bp)
     app.register_blueprint(web.bp)
+    app.register_blueprint(web_auth.bp)
     return app

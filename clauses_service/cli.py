@@ -11,6 +11,7 @@ from datetime import UTC
 import click
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from clauses_service.domain.errors import DomainError
 from events.errors import EventStoreError
 from projections.runner import UnknownProjection
 
@@ -28,7 +29,7 @@ class _Group(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (EventStoreError, UnknownProjection) as exc:
+        except (EventStoreError, UnknownProjection, DomainError) as exc:
             raise CliError(exc.message) from None
         except OperationalError as exc:
             raise CliError(
@@ -101,6 +102,66 @@ def serve(host: str, port: int, no_upgrade: bool) -> None:
         svc.projections.ensure_tables()
     click.echo(f"Service des clauses sur http://{host}:{port}/ (Ctrl+C pour arrêter)")
     app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+# ---- users -----------------------------------------------------------------------------
+@main.group(cls=_Group, help="Comptes utilisateurs.")
+def users() -> None:
+    pass
+
+
+@users.command("create", help="Crée un compte (mot de passe demandé, ou lu sur l'entrée).")
+@click.argument("email")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["facilitator", "company", "buyer", "plie", "admin"]),
+    help="facilitator, company, buyer, plie ou admin.",
+)
+@click.option("--name", "display_name", default="", help="Nom affiché.")
+@click.option("--siret", "sirets", multiple=True, help="SIRET représenté (rôle company).")
+@click.option("--buyer", "buyer_ids", multiple=True, help="Id du donneur d'ordre (rôle buyer).")
+@click.option("--password-stdin", is_flag=True, help="Lit le mot de passe sur l'entrée standard.")
+def users_create(email, role, display_name, sirets, buyer_ids, password_stdin) -> None:
+    from clauses_service.auth import accounts
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
+    with _services().engine.begin() as conn:
+        user = accounts.create_user(
+            conn, email, password, role, display_name, sirets=sirets, buyer_ids=buyer_ids
+        )
+    click.echo(f"Compte créé : {user.email} ({user.role.label}).")
+
+
+@users.command("token", help="Crée un jeton d'API pour un compte (affiché une seule fois).")
+@click.argument("email")
+@click.option("--name", default="cli", show_default=True)
+def users_token(email: str, name: str) -> None:
+    from sqlalchemy import select
+
+    from clauses_service.auth import accounts
+    from events.schema import users as users_table
+
+    with _services().engine.begin() as conn:
+        user_id = conn.execute(
+            select(users_table.c.user_id).where(users_table.c.email == email.strip().lower())
+        ).scalar()
+        if user_id is None:
+            raise CliError(f"Aucun compte pour {email}.")
+        click.echo(accounts.issue_token(conn, user_id, name))
+
+
+@users.command("list", help="Liste les comptes.")
+def users_list() -> None:
+    from clauses_service.auth import accounts
+
+    with _services().engine.connect() as conn:
+        for user in accounts.list_users(conn):
+            state = "actif" if user.active else "désactivé"
+            click.echo(f"{user.email}  {user.role.label}  {state}")
 
 
 # ---- demo ------------------------------------------------------------------------------

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template_string, request
+from flask import Flask, Response, current_app, jsonify, render_template_string, request
 from werkzeug.exceptions import HTTPException
 
+from clauses_service.domain.errors import DomainError
 from events.errors import (
     AppendTimeout,
     ConcurrencyError,
@@ -63,28 +64,48 @@ def wants_json() -> bool:
     return best == "application/json" and not request.accept_mimetypes.accept_html
 
 
-def _respond(status: int, message: str, **details):
+def respond(status: int, message: str, **details):
     if wants_json():
         return json_error(status, message, **details)
     html = render_template_string(PAGE, status=status, message=message)
     return html, status, {"Content-Type": "text/html; charset=utf-8"}
 
 
+def http_error_response(exc: HTTPException):
+    """The response for an HTTP error, with field errors when validation failed."""
+    status = exc.code or 500
+    data = getattr(exc, "data", None) or {}
+    message = data.get("message") or FRENCH.get(status, exc.description or "Erreur.")
+    details = {}
+    errors = data.get("errors") or data.get("messages")
+    if errors:
+        # webargs nests by location ({"json": {...}}); people read the field names.
+        if isinstance(errors, dict) and set(errors) <= {"json", "query", "form", "headers"}:
+            errors = {k: v for location in errors.values() for k, v in location.items()}
+        details["errors"] = errors
+        if status == 422 and "message" not in data:
+            message = "Données invalides : corrigez les champs signalés."
+    response = current_app.make_response(respond(status, message, **details))
+    if status == 405 and getattr(exc, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    for name, value in (data.get("headers") or {}).items():
+        response.headers[name] = value
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException):
-        message = FRENCH.get(exc.code or 500, exc.description or "Erreur.")
-        response = _respond(exc.code or 500, message)
-        if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
-            response = app.make_response(response)
-            response.headers["Allow"] = ", ".join(exc.valid_methods)
-        return response
+    app.register_error_handler(HTTPException, http_error_response)
+
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):
+        details = {"errors": {exc.field: [exc.message]}} if exc.field else {}
+        return respond(exc.status, exc.message, **details)
 
     @app.errorhandler(EventStoreError)
     def _store(exc: EventStoreError):
-        return _respond(STORE_STATUS.get(type(exc), 400), exc.message)
+        return respond(STORE_STATUS.get(type(exc), 400), exc.message)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return _respond(500, FRENCH[500])
+        return respond(500, FRENCH[500])

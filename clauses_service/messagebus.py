@@ -26,8 +26,14 @@ def execute(
     metadata: dict | None = None,
     now: datetime | None = None,
     services: dict | None = None,
+    request_fingerprint: str | None = None,
 ) -> dict:
-    """Run ``command``; return the handler's JSON-safe result dict."""
+    """Run ``command``; return the handler's JSON-safe result dict.
+
+    ``request_fingerprint`` replaces the command's own fingerprint for the idempotency
+    check when the entry point mints ids (an HTTP POST retried mints a new id, but the
+    request body is the same).
+    """
     try:
         handler = HANDLERS[type(command)]
     except KeyError:
@@ -43,7 +49,9 @@ def execute(
         if idempotency_key is None:
             return handler(command, ctx)
         key = f"{actor}:{idempotency_key}"
-        body = fingerprint(type(command).__name__, dataclasses.asdict(command))
+        body = request_fingerprint or fingerprint(
+            type(command).__name__, dataclasses.asdict(command)
+        )
         stored = tx.idempotent_result(key)
         if stored is not None:
             if stored[0] != body:

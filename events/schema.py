@@ -7,9 +7,11 @@ snapshots, this module is what the running code reads and writes.
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -66,4 +68,32 @@ person_keys = Table(
     Column("person_id", String(36), primary_key=True),
     Column("key", String(100), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("user_id", String(36), primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("sirets", JSON, nullable=False),
+    Column("buyer_ids", JSON, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("session_nonce", String(36), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("token_id", String(36), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.user_id"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("name", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True), nullable=True),
+    Column("revoked", Boolean, nullable=False),
 )

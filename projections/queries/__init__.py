@@ -3,6 +3,6 @@
 One module per area; pages, reports and the API import from here.
 """
 
-from projections.queries.buyers import list_buyers
+from projections.queries.buyers import count_buyers, get_buyer, list_buyers
 
-__all__ = ["list_buyers"]
+__all__ = ["count_buyers", "get_buyer", "list_buyers"]

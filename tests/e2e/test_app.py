@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from clauses_service import create_app, db
+from clauses_service import db
 from events.catalog.buyers import BuyerKind, BuyerRegistered
 from events.errors import ConcurrencyError
 from tests.conftest import SQL_BACKENDS
@@ -15,9 +15,7 @@ pytestmark = pytest.mark.parametrize("backend", SQL_BACKENDS)
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
-    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test", "TESTING": True})
-
+def app(app):
     @app.get("/api/v1/_boom")
     def boom():
         raise RuntimeError("unexpected")
@@ -26,9 +24,7 @@ def app(database_url, tmp_path):
     def stale():
         raise ConcurrencyError("s-1", 1, 2)
 
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    yield app
-    app.extensions["clauses"].engine.dispose()
+    return app
 
 
 def test_healthz_reports_database_and_schema(app, backend):
@@ -65,19 +61,16 @@ def test_named_store_error_maps_to_its_status(app):
     assert "version attendue 1" in response.json["message"]
 
 
-def test_home_page_is_french_and_lists_buyers(app):
+def test_home_page_is_french_and_invites_to_log_in(app):
     store = app.extensions["clauses"].store
     buyer = uuid.uuid4()
-    store.append(
-        "buyer",
-        str(buyer),
-        0,
-        [BuyerRegistered(buyer, "Grand Dijon Habitat", BuyerKind.BAILLEUR_SOCIAL)],
-    )
+    kind = BuyerKind.BAILLEUR_SOCIAL
+    store.append("buyer", str(buyer), 0, [BuyerRegistered(buyer, "Grand Dijon Habitat", kind)])
     response = app.test_client().get("/")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert 'lang="fr"' in page and "Grand Dijon Habitat (Bailleur social)" in page
+    assert 'lang="fr"' in page and "Connectez-vous" in page
+    assert "Grand Dijon Habitat" not in page  # nothing of the territory before login
 
 
 def test_html_404_for_pages(app):

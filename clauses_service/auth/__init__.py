@@ -1,0 +1,1 @@
+"""Users, roles and what each user may see (scopes); login by session or API token."""
