@@ -66,9 +66,9 @@ def _visible(buyer_id) -> dict:
 
 @blp.route("")
 class Buyers(MethodView):
+    @roles_required(*READERS)
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, BuyerPage)
-    @roles_required(*READERS)
     def get(self, args):
         """Liste des donneurs d'ordre visibles."""
         scope = current_scope()
@@ -79,9 +79,9 @@ class Buyers(MethodView):
             total = queries.count_buyers(conn, scope.buyer_ids, args["search"])
         return paged([_present(b) for b in items], total, args)
 
+    @roles_required(Role.FACILITATOR)
     @blp.arguments(BuyerSchema)
     @blp.response(201, WriteResult)
-    @roles_required(Role.FACILITATOR)
     def post(self, body):
         """Enregistrer un donneur d'ordre."""
         return run(RegisterBuyer(buyer_id=uuid.uuid4(), name=body["name"], kind=body["kind"]))
@@ -89,15 +89,15 @@ class Buyers(MethodView):
 
 @blp.route("/<uuid:buyer_id>")
 class BuyerItem(MethodView):
-    @blp.response(200, BuyerSchema)
     @roles_required(*READERS)
+    @blp.response(200, BuyerSchema)
     def get(self, buyer_id):
         """Un donneur d'ordre."""
         return _visible(buyer_id)
 
+    @roles_required(Role.FACILITATOR)
     @blp.arguments(BuyerChangeSchema)
     @blp.response(200, WriteResult)
-    @roles_required(Role.FACILITATOR)
     def patch(self, body, buyer_id):
         """Renommer un donneur d'ordre ou remplacer ses contacts (e-mails des rapports)."""
         _visible(buyer_id)
@@ -119,8 +119,8 @@ class BuyerItem(MethodView):
 
 @blp.route("/<uuid:buyer_id>/history")
 class BuyerHistory(MethodView):
-    @blp.response(200, HistoryEntry(many=True))
     @roles_required(Role.FACILITATOR)
+    @blp.response(200, HistoryEntry(many=True))
     def get(self, buyer_id):
         """Historique : qui a fait quoi, quand, depuis quelle source."""
         _visible(buyer_id)

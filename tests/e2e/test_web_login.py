@@ -21,7 +21,7 @@ def test_login_requires_the_csrf_token(app, territory):
         "/connexion",
         data={"email": "facilitator@example.org", "password": "un-mot-de-passe-solide"},
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "Le formulaire a expiré" in response.get_data(as_text=True)
     assert "Se déconnecter" not in client.get("/").get_data(as_text=True)
 
