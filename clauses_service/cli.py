@@ -32,9 +32,13 @@ class _Group(click.Group):
         except (EventStoreError, UnknownProjection, DomainError) as exc:
             raise CliError(exc.message) from None
         except OperationalError as exc:
-            raise CliError(
-                f"Base de données injoignable : {str(exc.orig).strip().splitlines()[0]}"
-            ) from None
+            detail = str(exc.orig).strip().splitlines()[0]
+            if any(word in detail for word in ("no such", "does not exist", "n'existe pas")):
+                raise CliError(
+                    f"Schéma de base de données incomplet ({detail}) : "
+                    "lancez « clauses db upgrade »."
+                ) from None
+            raise CliError(f"Base de données injoignable : {detail}") from None
         except SQLAlchemyError as exc:
             first = str(exc).strip().splitlines()[0]
             raise CliError(
@@ -72,7 +76,7 @@ def db_upgrade() -> None:
 
     svc = _services()
     migrations.upgrade(svc.engine)
-    svc.projections.ensure_tables()
+    svc.projections.prepare()
     click.echo(f"Schéma à jour (révision {migrations.current_revision(svc.engine)}).")
 
 
@@ -99,7 +103,7 @@ def serve(host: str, port: int, no_upgrade: bool) -> None:
     svc = app.extensions["clauses"]
     if not no_upgrade:
         migrations.upgrade(svc.engine)
-        svc.projections.ensure_tables()
+        svc.projections.prepare()
     click.echo(f"Service des clauses sur http://{host}:{port}/ (Ctrl+C pour arrêter)")
     app.run(host=host, port=port, debug=False, use_reloader=False)
 
@@ -169,8 +173,11 @@ def users_list() -> None:
 def demo() -> None:
     from clauses_service import demo as demo_data
 
-    count = demo_data.load(_services().store)
+    store = _services().store
+    count = demo_data.load(store)
     click.echo(f"Démonstration : {count} événement(s) ajouté(s).")
+    for email in demo_data.load_accounts(store):
+        click.echo(f"Compte de démonstration : {email} (mot de passe {demo_data.DEMO_PASSWORD})")
 
 
 # ---- projections ------------------------------------------------------------------------

@@ -23,6 +23,33 @@ BUYERS = [
 ]
 
 
+DEMO_PASSWORD = "demo-clauses-2026"
+ACCOUNTS = [
+    ("facilitateur@demo.clauses.fr", "facilitator", "Camille Facilitatrice", {}),
+    ("plie@demo.clauses.fr", "plie", "Équipe PLIE", {}),
+    ("admin@demo.clauses.fr", "admin", "Administrateur", {}),
+    ("donneur@demo.clauses.fr", "buyer", "Dijon Métropole (lecture)", {"buyer": "Dijon Métropole"}),
+]
+
+
+def load_accounts(store: SqlEventStore) -> list[str]:
+    """Demo accounts, one per role (password ``DEMO_PASSWORD``); return those created."""
+    from sqlalchemy import select
+
+    from clauses_service.auth import accounts
+    from events.schema import users
+
+    created = []
+    with store.engine.begin() as conn:
+        for email, role, name, scope in ACCOUNTS:
+            if conn.execute(select(users.c.user_id).where(users.c.email == email)).first():
+                continue
+            buyer_ids = [uuid.uuid5(DEMO_NAMESPACE, scope["buyer"])] if "buyer" in scope else []
+            accounts.create_user(conn, email, DEMO_PASSWORD, role, name, buyer_ids=buyer_ids)
+            created.append(email)
+    return created
+
+
 def load(store: SqlEventStore) -> int:
     """Record the demo territory; return how many events were appended."""
     with store.reading() as conn:

@@ -35,7 +35,7 @@ class EventLog:
         runner.attach()
         app.extensions["clauses"] = Services(engine, store, runner)
         try:
-            runner.ensure_tables()
+            runner.prepare()
         except SQLAlchemyError as exc:
             # The app still starts (so /healthz can say what is wrong); writes will fail.
             log.info("read tables not created yet: %s", exc)

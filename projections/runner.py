@@ -51,6 +51,18 @@ class ProjectionRunner:
             for projection in self.projections.values():
                 read_metadata.create_all(conn, tables=list(projection.tables), checkfirst=True)
 
+    def prepare(self) -> dict[str, int]:
+        """Create missing read tables and rebuild projections whose version changed."""
+        self.ensure_tables()
+        with self.store.reading() as conn:
+            known = checkpoints.read_all(conn)
+        stale = [
+            p.name
+            for p in self.projections.values()
+            if p.name in known and known[p.name].version != p.version
+        ]
+        return self.rebuild(stale) if stale else {}
+
     def select(self, names: Iterable[str] | None) -> list[Projection]:
         if not names:
             return list(self.projections.values())

@@ -161,3 +161,15 @@ def test_readers_see_the_previous_tables_while_a_rebuild_runs(make_store):
         resume.set()
         rebuild.join()
     assert table_rows(store, buyers_projection.buyers) == before
+
+
+def test_prepare_rebuilds_only_projections_whose_version_changed(make_store):
+    store = make_store()
+    with_runner(store)
+    register_buyers(store, 2)
+    unchanged = ProjectionRunner(store, [buyers_projection.PROJECTION])
+    assert unchanged.prepare() == {}
+    next_version = buyers_projection.PROJECTION.version + 1
+    bumped = Projection(**{**buyers_projection.PROJECTION.__dict__, "version": next_version})
+    assert ProjectionRunner(store, [bumped]).prepare() == {"buyers": 6}
+    assert len(table_rows(store, buyers_projection.buyers)) == 2
