@@ -14,6 +14,7 @@ from typing import Any
 
 from clauses_service.handlers import HANDLERS
 from clauses_service.handlers.base import Context
+from clauses_service.identity import vault_for
 from events.errors import IdempotencyConflict
 from events.store import EventStore, fingerprint
 
@@ -45,7 +46,10 @@ def execute(
         **(metadata or {}),
     }
     with store.transaction(meta) as tx:
-        ctx = Context(tx, actor, now or datetime.now(UTC), services or {})
+        # Default services (explicit ones override): the identity vault of this store.
+        ctx = Context(
+            tx, actor, now or datetime.now(UTC), {"vault": vault_for(store), **(services or {})}
+        )
         if idempotency_key is None:
             return handler(command, ctx)
         key = f"{actor}:{idempotency_key}"

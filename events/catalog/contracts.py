@@ -160,3 +160,25 @@ class ExitRecorded:
     outcome: ExitOutcome
     observed_on: date
     detail: str | None = None
+
+
+PERSON_CONTRACTS_STREAM_TYPE = "person-contracts"
+
+
+def person_contracts_stream(person_id) -> str:
+    """The index stream listing the contracts of one person (one event per contract)."""
+    return f"person-contracts:{person_id}"
+
+
+@event_type("PersonContractIndexed")
+@dataclass(frozen=True, slots=True)
+class PersonContractIndexed:
+    """On ``person-contracts:<person_id>``: ``contract_id`` is a contract of this person.
+
+    Appended with ``ContractStarted`` in the same transaction, so that the decisions
+    about a person's monthly total find all their contracts on every store, without a
+    read table.
+    """
+
+    person_id: UUID
+    contract_id: UUID
