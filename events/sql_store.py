@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy import Engine, String, func, insert, select, text, type_coerce
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from events.engine import WRITE_OPTION
@@ -38,9 +40,38 @@ _COLUMNS = (
 )
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands datetimes back without their zone; everything is stored in UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+_SQLITE_INSERT = (
+    f"INSERT INTO events ({', '.join(column.name for column in _COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in _COLUMNS)})"
+)
+
+
+# The column types' own SQLite bind processors, so raw rows store what SQLAlchemy would.
+def _sqlite_bind(column):
+    dialect = sqlite_dialect.dialect()
+    return column.type.dialect_impl(dialect).bind_processor(dialect)
+
+
+_SQLITE_DATETIME = _sqlite_bind(events_table.c.recorded_at)
+_SQLITE_DATE = _sqlite_bind(events_table.c.effective_date)
+
+
+# The same columns, JSON and dates untouched by SQLAlchemy (decoded in ``_decode_rows``).
+_READ_COLUMNS = (
+    *_COLUMNS[:7],
+    *(type_coerce(column, String) for column in _COLUMNS[7:]),
+)
+
+
+def _moment(value) -> datetime:
+    # SQLite hands back text without a zone; everything is stored in UTC.
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _day(value) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 class SqlTransaction(StoreTransaction):
@@ -49,6 +80,7 @@ class SqlTransaction(StoreTransaction):
         self.store = store
         self.connection = connection
         self.recorded_at = datetime.now(UTC)
+        self._next_position: int | None = None
 
     def read_stream(self, stream_id: str) -> list[RecordedEvent]:
         return self.store._read_stream(self.connection, stream_id)
@@ -64,11 +96,11 @@ class SqlTransaction(StoreTransaction):
         for row, event_id in zip(rows, ids, strict=True):
             row["event_id"] = str(event_id)
             row["recorded_at"] = self.recorded_at
-        statement = insert(events_table).returning(
-            events_table.c.position, sort_by_parameter_order=True
-        )
         try:
-            positions = self.connection.execute(statement, rows).scalars().all()
+            if self.store.is_postgresql:
+                positions = self._insert_returning(rows)
+            else:
+                positions = self._insert_numbered(rows)
         except IntegrityError as exc:
             # Backstop: the unique (stream_id, stream_version) caught a concurrent writer.
             stream_id = rows[0]["stream_id"]
@@ -91,6 +123,47 @@ class SqlTransaction(StoreTransaction):
             )
             for position, event_id, row, obj in zip(positions, ids, rows, objects, strict=True)
         ]
+
+    def _insert_returning(self, rows: list[dict]) -> list[int]:
+        """PostgreSQL: positions from the sequence (batched INSERT .. RETURNING)."""
+        statement = insert(events_table).returning(
+            events_table.c.position, sort_by_parameter_order=True
+        )
+        return list(self.connection.execute(statement, rows).scalars().all())
+
+    def _insert_numbered(self, rows: list[dict]) -> list[int]:
+        """SQLite: this transaction holds the write lock (BEGIN IMMEDIATE), so it numbers
+        its rows itself from the head and inserts them in one executemany; RETURNING
+        with ordered results would cost one statement per row there."""
+        if self._next_position is None:
+            self._next_position = head_position_on(self.connection) + 1
+        first = self._next_position
+        self._next_position += len(rows)
+        recorded_at = _SQLITE_DATETIME(self.recorded_at)
+        metadata_json: dict[int, str] = {}  # rows of one append share one metadata dict
+        params = []
+        for position, row in enumerate(rows, start=first):
+            meta = row["metadata"]
+            meta_json = metadata_json.get(id(meta))
+            if meta_json is None:
+                meta_json = metadata_json[id(meta)] = json.dumps(meta)
+            params.append(
+                (
+                    position,
+                    row["event_id"],
+                    row["stream_type"],
+                    row["stream_id"],
+                    row["stream_version"],
+                    row["event_type"],
+                    row["schema_version"],
+                    json.dumps(row["payload"]),
+                    meta_json,
+                    recorded_at,
+                    _SQLITE_DATE(row["effective_date"]),
+                )
+            )
+        self.connection.exec_driver_sql(_SQLITE_INSERT, params)
+        return list(range(first, first + len(rows)))
 
     def idempotent_result(self, key: str) -> tuple[str, dict] | None:
         row = self.connection.execute(
@@ -171,28 +244,60 @@ class SqlEventStore(EventStore):
                 raise AppendTimeout() from exc
             raise
 
-    def _decode_row(self, row) -> RecordedEvent:
-        return RecordedEvent(
-            row[0],
-            uuid.UUID(row[1]),
-            row[2],
-            row[3],
-            row[4],
-            row[5],
-            row[6],
-            self.registry.decode(row[5], row[6], row[7]),
-            row[8],
-            _aware(row[9]),
-            row[10],
-        )
+    def _decode_rows(self, rows) -> list[RecordedEvent]:
+        """Rows of ``_READ_COLUMNS`` to recorded events.
+
+        JSON and timestamps come raw (text on SQLite; psycopg already decodes them on
+        PostgreSQL): the metadata and ``recorded_at`` of one transaction are decoded
+        once, not once per event. Those shared metadata dicts must not be mutated.
+        """
+        decode = self.registry.decode
+        metadata_cache: dict = {}
+        moment_cache: dict = {}
+        day_cache: dict = {}
+        out = []
+        for row in rows:
+            payload, meta, moment, day = row[7], row[8], row[9], row[10]
+            if isinstance(payload, str):
+                payload = json.loads(payload)
+            if isinstance(meta, str):
+                text_meta = meta
+                meta = metadata_cache.get(text_meta)
+                if meta is None:
+                    meta = metadata_cache[text_meta] = json.loads(text_meta)
+            key = moment
+            moment = moment_cache.get(key)
+            if moment is None:
+                moment = moment_cache[key] = _moment(key)
+            if day is not None:
+                key = day
+                day = day_cache.get(key)
+                if day is None:
+                    day = day_cache[key] = _day(key)
+            out.append(
+                RecordedEvent(
+                    row[0],
+                    uuid.UUID(row[1]),
+                    row[2],
+                    row[3],
+                    row[4],
+                    row[5],
+                    row[6],
+                    decode(row[5], row[6], payload),
+                    meta,
+                    moment,
+                    day,
+                )
+            )
+        return out
 
     def _read_stream(self, conn, stream_id: str) -> list[RecordedEvent]:
         query = (
-            select(*_COLUMNS)
+            select(*_READ_COLUMNS)
             .where(events_table.c.stream_id == stream_id)
             .order_by(events_table.c.stream_version)
         )
-        return [self._decode_row(row) for row in conn.execute(query)]
+        return self._decode_rows(conn.execute(query).all())
 
     def read_stream(self, stream_id: str) -> list[RecordedEvent]:
         with self.reading() as conn:
@@ -210,13 +315,13 @@ class SqlEventStore(EventStore):
 
     def read_all_on(self, conn, after=0, limit=1000, event_types=None, up_to=None):
         """``read_all`` on a given connection (a runner's own transaction)."""
-        query = select(*_COLUMNS).where(events_table.c.position > after)
+        query = select(*_READ_COLUMNS).where(events_table.c.position > after)
         if up_to is not None:
             query = query.where(events_table.c.position <= up_to)
         if event_types is not None:
             query = query.where(events_table.c.event_type.in_(list(event_types)))
         query = query.order_by(events_table.c.position).limit(limit)
-        return [self._decode_row(row) for row in conn.execute(query)]
+        return self._decode_rows(conn.execute(query).all())
 
     def head_position(self) -> int:
         with self.reading() as conn:
