@@ -19,7 +19,8 @@ def list_buyers(
 
 
 def count_buyers(conn: Connection, buyer_ids=None, search: str | None = None) -> int:
-    query = _filtered(buyer_ids, search).with_only_columns(func.count())
+    # A subquery: with_only_columns(func.count()) would drop the FROM clause.
+    query = select(func.count()).select_from(_filtered(buyer_ids, search).subquery())
     return int(conn.execute(query).scalar_one())
 
 

@@ -31,6 +31,9 @@ def test_facilitator_registers_and_reads_a_buyer(app, as_role):
     assert read.json["name"] == "CHU Dijon" and read.json["kind_label"] == "Hôpital"
     listing = client.get("/api/v1/buyers?search=chu", headers=as_role("facilitator"))
     assert listing.json["total"] == 1 and listing.json["items"][0]["buyer_id"] == buyer_id
+    # The territory's two buyers and this one; one per page, the total stays the whole count.
+    everything = client.get("/api/v1/buyers?page_size=1", headers=as_role("facilitator"))
+    assert everything.json["total"] == 3 and len(everything.json["items"]) == 1
 
 
 def test_invalid_body_is_422_with_french_field_messages(app, as_role):
