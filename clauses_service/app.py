@@ -28,4 +28,5 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(web.bp)
     app.register_blueprint(web_auth.bp)
+    web.init_app(app)  # the other web surfaces, French filters, menus, refusal pages
     return app

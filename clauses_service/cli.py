@@ -289,5 +289,10 @@ def events_tail(count: int, follow: bool, as_json: bool, interval: float) -> Non
         pass
 
 
+from clauses_service.cli_import import import_file  # noqa: E402
+
+main.add_command(import_file)
+
+
 if __name__ == "__main__":
     main()

@@ -1,6 +1,6 @@
 """Every projection of the service. A new read model is one module plus one line here."""
 
-from projections import buyers, companies, contracts, markets, people
+from projections import buyers, companies, contracts, imports, markets, people
 
 PROJECTIONS = [
     buyers.PROJECTION,
@@ -8,4 +8,5 @@ PROJECTIONS = [
     *companies.PROJECTIONS,
     *people.PROJECTIONS,
     *contracts.PROJECTIONS,
+    *imports.PROJECTIONS,
 ]

@@ -20,7 +20,19 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive sudo_if_needed apt-get install -y -q postgresql
 fi
 
-# 3. Lint and format checks, then the tests (PostgreSQL is required, never skipped).
+# 3. Debian's Chromium for the browser tests (Playwright drives it; never `playwright
+#    install`) and LibreOffice Calc for the spreadsheets saved by LibreOffice.
+apt_install() {
+  echo "Installation de $* (paquets Debian)…"
+  if [ -z "${APT_UPDATED:-}" ]; then sudo_if_needed apt-get update -q; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive sudo_if_needed apt-get install -y -q "$@"
+}
+[ -x /usr/bin/chromium ] || apt_install chromium
+command -v soffice >/dev/null 2>&1 || apt_install --no-install-recommends libreoffice-calc-nogui
+
+# 4. Lint and format checks, then the tests (PostgreSQL, Chromium and LibreOffice are
+#    required there: never skipped).
 "$VENV/bin/ruff" check .
 "$VENV/bin/ruff" format --check .
-CLAUSES_REQUIRE_PG=1 "$VENV/bin/python" -m pytest "$@"
+CLAUSES_REQUIRE_PG=1 CLAUSES_REQUIRE_BROWSER=1 CLAUSES_REQUIRE_SOFFICE=1 \
+  "$VENV/bin/python" -m pytest "$@"

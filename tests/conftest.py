@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import os
 
+# Before the app is imported: cheap argon2 parameters for test accounts (see auth/accounts.py).
+os.environ["CLAUSES_TEST_FAST_HASHING"] = "1"
+
 import pytest
 
 import events.catalog  # noqa: F401

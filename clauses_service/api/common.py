@@ -56,7 +56,10 @@ def run(command) -> dict:
         idempotency_key=key,
         metadata={"source": {"kind": "api"}, "request_id": str(uuid.uuid4())},
         request_fingerprint=fingerprint(
-            request.method, request.path, request.get_data(as_text=True), type(command).__name__
+            request.method,
+            request.full_path,  # the query string too: DELETE ...?reason= carries its body there
+            request.get_data(as_text=True),
+            type(command).__name__,
         ),
     )
 

@@ -4,7 +4,7 @@ Applied once at import by ``clauses_service.api``: the defaults of the field cla
 are replaced, so schemas need no per-field messages.
 """
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 MESSAGES = {
     fields.Field: {
@@ -40,8 +40,34 @@ MESSAGES = {
 
 SCHEMA_MESSAGES = {"type": "Objet JSON attendu.", "unknown": "Champ inconnu."}
 
+# Validators format their messages when built: set before any schema class is defined.
+VALIDATOR_MESSAGES = {
+    validate.Range: {
+        "message_min": "Doit être {min_op} {{min}}.",
+        "message_max": "Doit être {max_op} {{max}}.",
+        "message_all": "Doit être {min_op} {{min}} et {max_op} {{max}}.",
+        "message_gte": "supérieur ou égal à",
+        "message_gt": "supérieur à",
+        "message_lte": "inférieur ou égal à",
+        "message_lt": "inférieur à",
+    },
+    validate.Length: {
+        "message_min": "Trop court : au moins {min} caractère(s) ou élément(s).",
+        "message_max": "Trop long : au plus {max} caractère(s) ou élément(s).",
+        "message_all": "Longueur attendue entre {min} et {max}.",
+        "message_equal": "Longueur attendue : {equal}.",
+    },
+    validate.OneOf: {"default_message": "Valeur inconnue ; valeurs possibles : {choices}."},
+    validate.Regexp: {"default_message": "Format invalide."},
+    validate.Email: {"default_message": "Adresse e-mail invalide."},
+    validate.URL: {"default_message": "Adresse web invalide."},
+}
+
 
 def apply() -> None:
     for cls, messages in MESSAGES.items():
         cls.default_error_messages = {**cls.default_error_messages, **messages}
     Schema._default_error_messages = {**Schema._default_error_messages, **SCHEMA_MESSAGES}
+    for cls, messages in VALIDATOR_MESSAGES.items():
+        for name, message in messages.items():
+            setattr(cls, name, message)

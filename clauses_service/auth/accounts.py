@@ -6,6 +6,7 @@ Passwords are hashed with Argon2; API tokens are shown once and stored as SHA-25
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -23,7 +24,13 @@ from clauses_service.auth.roles import Role
 from clauses_service.domain.errors import AlreadyExists, NotFound, RuleViolation
 from events.schema import api_tokens, users
 
-_hasher = PasswordHasher()
+# Production: argon2-cffi's defaults (argon2id, 64 MiB, 3 passes). The tests set
+# CLAUSES_TEST_FAST_HASHING=1 (tests/conftest.py) so that the hundreds of test accounts
+# don't each cost a quarter of a second; hashes stay argon2id and verify either way.
+if os.environ.get("CLAUSES_TEST_FAST_HASHING") == "1":
+    _hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+else:
+    _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 12
 TOKEN_PREFIX = "cls_"
 

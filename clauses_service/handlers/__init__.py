@@ -4,7 +4,7 @@
 is one module plus one line below.
 """
 
-from clauses_service.handlers import buyers, companies, contracts, markets, people
+from clauses_service.handlers import buyers, companies, contracts, imports, markets, people
 
 HANDLERS = {
     **buyers.HANDLERS,
@@ -12,4 +12,5 @@ HANDLERS = {
     **companies.HANDLERS,
     **people.HANDLERS,
     **contracts.HANDLERS,
+    **imports.HANDLERS,
 }

@@ -8,6 +8,7 @@ from events.catalog import (  # noqa: F401
     claims,
     companies,
     contracts,
+    imports,
     markets,
     people,
 )

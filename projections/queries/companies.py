@@ -53,3 +53,31 @@ def _dict(row) -> dict:
     data["kind"] = CompanyKind(data["kind"])
     del data["last_position"]
     return data
+
+
+def list_companies_among(
+    conn: Connection,
+    company_ids=None,
+    kind=None,
+    search: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[dict], int]:
+    """``list_companies`` within a scope: ``company_ids`` None means every company, an
+    empty list none."""
+    if company_ids is None:
+        return list_companies(conn, kind, search, limit, offset)
+    ids = [str(c) for c in company_ids]
+    query = select(companies).where(companies.c.company_id.in_(ids))
+    if kind is not None:
+        query = query.where(companies.c.kind == CompanyKind(kind).value)
+    if search and search.strip():
+        pattern = f"%{' '.join(search.split()).lower()}%"
+        conditions = [func.lower(companies.c.name).like(pattern)]
+        digits = compact_siret(search)
+        if digits.isdigit():
+            conditions.append(companies.c.siret.like(f"{digits}%"))
+        query = query.where(or_(*conditions))
+    total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    page = query.order_by(companies.c.name, companies.c.company_id).limit(limit).offset(offset)
+    return [_dict(row) for row in conn.execute(page)], int(total)

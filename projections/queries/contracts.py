@@ -4,8 +4,8 @@ hour lines, exits.
 
 Hours come out as Decimals to the hundredth; withdrawn hour lines never count. Scopes
 (how roles are enforced): ``company_ids`` keeps contracts whose employer or user company
-is listed, ``buyer_ids`` the markets of those buyers, ``market_ids`` those markets;
-``None`` means no scope, an empty list nothing.
+is listed, ``buyer_ids`` the markets of those buyers, ``market_ids`` those markets, ``person_ids``
+(where accepted) those people; ``None`` means no scope, an empty list nothing.
 
 Merged people count once, under the person they were merged into (``rm_people.merged_into``
 followed to the end of the chain).
@@ -23,16 +23,17 @@ from sqlalchemy.engine import Connection
 
 from events.catalog.contracts import ExitOutcome
 from projections.amounts import from_cents
+from projections.buyers import buyers
 from projections.companies import companies
 from projections.contracts import contracts, exits, hours, hours_history
 from projections.markets import lots, markets
 from projections.people import orientations, people, plie_links
+from projections.queries.people import survivor_map
 
 HUNDREDTH = Decimal("0.01")
 NOT_GIVEN = "non renseigné"
 NO_ORIENTATION = "aucune"
 AGE_BANDS = ("<26", "26-44", "45-54", "55+")
-_MAX_CHAIN = 1000
 
 c, h, m = contracts.c, hours.c, markets.c
 
@@ -70,7 +71,7 @@ def _rate(done_cents: int, required_cents: int) -> Decimal | None:
     return rate.quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
 
 
-def _scope(query, company_ids=None, buyer_ids=None, market_ids=None):
+def _scope(query, company_ids=None, buyer_ids=None, market_ids=None, person_ids=None):
     if company_ids is not None:
         ids = _ids(company_ids)
         query = query.where(or_(c.employer_company_id.in_(ids), c.user_company_id.in_(ids)))
@@ -78,6 +79,8 @@ def _scope(query, company_ids=None, buyer_ids=None, market_ids=None):
         query = query.where(m.buyer_id.in_(_ids(buyer_ids)))
     if market_ids is not None:
         query = query.where(c.market_id.in_(_ids(market_ids)))
+    if person_ids is not None:
+        query = query.where(c.person_id.in_(_ids(person_ids)))
     return query
 
 
@@ -199,6 +202,7 @@ def hours_breakdown(
     buyer_ids=None,
     company_ids=None,
     market_ids=None,
+    person_ids=None,
 ) -> list[dict]:
     """Hours, counted hours, training hours and contracts per group of ``by`` keys.
 
@@ -221,7 +225,9 @@ def hours_breakdown(
     )
     if "employer_kind" in keys:
         query = query.outerjoin(companies, companies.c.company_id == c.employer_company_id)
-    query = _scope(_period(query, start_month, end_month), company_ids, buyer_ids, market_ids)
+    query = _scope(
+        _period(query, start_month, end_month), company_ids, buyer_ids, market_ids, person_ids
+    )
     if keys:
         query = query.group_by(*[BREAKDOWN_KEYS[key] for key in keys])
     rows = [
@@ -240,26 +246,6 @@ def hours_breakdown(
 
 
 # ---- people ---------------------------------------------------------------------------
-def _survivor_map(conn: Connection) -> dict[str, str]:
-    """merged person id -> the person at the end of its merge chain."""
-    direct = dict(
-        conn.execute(
-            select(people.c.person_id, people.c.merged_into).where(
-                people.c.merged_into.is_not(None)
-            )
-        ).all()
-    )
-    resolved = {}
-    for person_id in direct:
-        current = person_id
-        for _ in range(_MAX_CHAIN):
-            if current not in direct:
-                break
-            current = direct[current]
-        resolved[person_id] = current
-    return resolved
-
-
 def age_band(birth_date: date | None, on: date) -> str:
     if birth_date is None:
         return NOT_GIVEN
@@ -299,6 +285,7 @@ def people_breakdown(
     buyer_ids=None,
     company_ids=None,
     market_ids=None,
+    person_ids=None,
 ) -> dict:
     """Who worked with counted hours in [start_month, end_month]: people (merged records
     counted once), by sex, age band at contract start (their earliest such contract),
@@ -310,9 +297,11 @@ def people_breakdown(
         c.person_id, c.contract_id, c.start_date, h.month, h.hours_cents, h.counted_cents
     )
     lines = conn.execute(
-        _scope(_period(query, start_month, end_month), company_ids, buyer_ids, market_ids)
+        _scope(
+            _period(query, start_month, end_month), company_ids, buyer_ids, market_ids, person_ids
+        )
     ).all()
-    survivors = _survivor_map(conn)
+    survivors = survivor_map(conn)
     by_person: dict[str, list] = defaultdict(list)
     for line in lines:
         by_person[survivors.get(line.person_id, line.person_id)].append(line)
@@ -413,7 +402,7 @@ def _contract(row) -> dict:
 
 def _group_of(conn: Connection, person_id) -> list[str]:
     """The survivor of ``person_id`` and everyone merged into it."""
-    survivors = _survivor_map(conn)
+    survivors = survivor_map(conn)
     survivor = survivors.get(str(person_id), str(person_id))
     return [survivor, *sorted(p for p, s in survivors.items() if s == survivor)]
 
@@ -499,6 +488,7 @@ def exits_in(
     company_ids=None,
     buyer_ids=None,
     market_ids=None,
+    person_ids=None,
 ) -> dict:
     """Exits observed in [start, end]: totals, positive ones, and how many of the people
     live in a QPV, by outcome (in the order of ``ExitOutcome``)."""
@@ -514,8 +504,8 @@ def exits_in(
     )
     if stage is not None:
         query = query.where(e.stage == str(getattr(stage, "value", stage)))
-    rows = conn.execute(_scope(query, company_ids, buyer_ids, market_ids)).all()
-    survivors = _survivor_map(conn)
+    rows = conn.execute(_scope(query, company_ids, buyer_ids, market_ids, person_ids)).all()
+    survivors = survivor_map(conn)
     ids = {survivors.get(r.person_id, r.person_id) for r in rows}
     qpv = {
         row.person_id
@@ -548,3 +538,122 @@ def exits_in(
         "positive_qpv": sum(bool(r.positive) for r in in_qpv),
         "by_outcome": by_outcome,
     }
+
+
+# ---- API reads: filtered contracts, PLIE participants, identities, exits of a contract -
+def plie_participants(conn: Connection) -> list[str]:
+    """Ids of every person whose merge group holds a PLIE link (whatever its dates): the
+    records the PLIE team may read the clause activity of."""
+    linked = set(conn.execute(select(plie_links.c.person_id).distinct()).scalars())
+    if not linked:
+        return []
+    survivors = survivor_map(conn)
+    groups = {survivors.get(pid, pid) for pid in linked}
+    return sorted(groups | {pid for pid, survivor in survivors.items() if survivor in groups})
+
+
+def in_plie(conn: Connection, person_id) -> bool:
+    """Whether ``person_id`` (or someone of its merge group) has a PLIE link."""
+    group = _group_of(conn, person_id)
+    query = select(func.count()).select_from(plie_links).where(plie_links.c.person_id.in_(group))
+    return bool(conn.execute(query).scalar_one())
+
+
+def _searched(
+    conn: Connection,
+    company_ids=None,
+    buyer_ids=None,
+    person_ids=None,
+    person_id=None,
+    company_id=None,
+    market_id=None,
+    lot_id=None,
+    contract_type=None,
+    running_on: date | None = None,
+):
+    query = _contract_query(company_ids, buyer_ids)
+    if person_ids is not None:
+        query = query.where(c.person_id.in_(_ids(person_ids)))
+    if person_id is not None:
+        query = query.where(c.person_id.in_(_group_of(conn, person_id)))
+    if company_id is not None:
+        company = str(company_id)
+        query = query.where(or_(c.employer_company_id == company, c.user_company_id == company))
+    if market_id is not None:
+        query = query.where(c.market_id == str(market_id))
+    if lot_id is not None:
+        query = query.where(c.lot_id == str(lot_id))
+    if contract_type is not None:
+        query = query.where(c.contract_type == str(getattr(contract_type, "value", contract_type)))
+    if running_on is not None:
+        query = query.where(
+            c.start_date <= running_on,
+            or_(
+                c.end_date >= running_on,
+                and_(
+                    c.end_date.is_(None),
+                    or_(c.planned_end.is_(None), c.planned_end >= running_on),
+                ),
+            ),
+        )
+    return query
+
+
+def search_contracts(conn: Connection, limit: int = 50, offset: int = 0, **filters) -> list[dict]:
+    """Contracts (latest start first) within a scope (``company_ids``, ``buyer_ids``,
+    ``person_ids``) and filters: ``person_id`` (with their merged records), ``company_id``
+    (employer or user company), ``market_id``, ``lot_id``, ``contract_type``,
+    ``running_on`` (started on or before that day, not ended nor planned to end before)."""
+    query = _searched(conn, **filters)
+    query = query.order_by(c.start_date.desc(), c.contract_id).limit(limit).offset(offset)
+    return [_contract(row) for row in conn.execute(query)]
+
+
+def count_search_contracts(conn: Connection, **filters) -> int:
+    query = _searched(conn, **filters).subquery()
+    return int(conn.execute(select(func.count()).select_from(query)).scalar_one())
+
+
+def identities_of(conn: Connection, person_ids: Iterable) -> dict[str, dict]:
+    """person id -> identity only (names, birth date; NULL once erased)."""
+    ids = sorted({str(pid) for pid in person_ids})
+    if not ids:
+        return {}
+    p = people.c
+    query = select(p.person_id, p.last_name, p.first_name, p.birth_date, p.erased).where(
+        p.person_id.in_(ids)
+    )
+    return {row.person_id: dict(row._mapping) for row in conn.execute(query)}
+
+
+def exits_of_contract(conn: Connection, contract_id) -> list[dict]:
+    """The exits recorded after a contract (at its end, at six months), in order."""
+    e = exits.c
+    query = select(exits).where(e.contract_id == str(contract_id)).order_by(e.position)
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def breakdown_names(conn: Connection, key: str, values: Iterable) -> dict[str, str]:
+    """Names of the ids a breakdown groups by: buyer name, market reference and title,
+    "reference — lot number", company name (other keys: nothing)."""
+    ids = sorted({str(v) for v in values if v is not None})
+    if not ids:
+        return {}
+    if key == "buyer":
+        query = select(buyers.c.buyer_id, buyers.c.name).where(buyers.c.buyer_id.in_(ids))
+        return dict(conn.execute(query).all())
+    if key == "market":
+        query = select(m.market_id, m.reference, m.title).where(m.market_id.in_(ids))
+        return {row.market_id: f"{row.reference} — {row.title}" for row in conn.execute(query)}
+    if key == "lot":
+        query = (
+            select(lots.c.lot_id, lots.c.number, m.reference)
+            .select_from(lots.join(markets, m.market_id == lots.c.market_id))
+            .where(lots.c.lot_id.in_(ids))
+        )
+        return {row.lot_id: f"{row.reference} — lot {row.number}" for row in conn.execute(query)}
+    if key == "company":
+        co = companies.c
+        query = select(co.company_id, co.name).where(co.company_id.in_(ids))
+        return dict(conn.execute(query).all())
+    return {}

@@ -8,7 +8,7 @@ scope what a buyer or a company may see: ``None`` means no scope, an empty list 
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.engine import Connection
@@ -256,3 +256,50 @@ def find_lot(conn: Connection, market_reference: str, lot_number: str) -> dict |
         end_date=info["end_date"],
     )
     return lot
+
+
+def company_market_progress(
+    conn: Connection, market_id, company_ids, until_month=None
+) -> dict | None:
+    """``market_progress`` restricted to the lots awarded to ``company_ids``: what a company
+    sees of a market. None when none of the market's lots is theirs."""
+    from projections.queries.contracts import lot_progress, market_progress
+
+    full = market_progress(conn, market_id, until_month)
+    if full is None:
+        return None
+    ids = [str(c) for c in company_ids]
+    own = conn.execute(
+        select(lots.c.lot_id).where(
+            lots.c.market_id == str(market_id), lots.c.awarded_company_id.in_(ids)
+        )
+    ).scalars()
+    own_ids = set(own)
+    if not own_ids:
+        return None
+    monthly: dict = {}
+    for lot_id in own_ids:
+        for month in lot_progress(conn, lot_id, until_month)["months"]:
+            monthly[month["month"]] = (
+                monthly.get(month["month"], Decimal("0")) + month["counted_hours"]
+            )
+    lot_rows = [lot for lot in full["lots"] if lot["lot_id"] in own_ids]
+    required = sum((lot["required_hours"] for lot in lot_rows), Decimal("0.00"))
+    cumulative, months = Decimal("0.00"), []
+    for month in sorted(monthly):
+        cumulative += monthly[month]
+        months.append(
+            {"month": month, "counted_hours": monthly[month], "cumulative_hours": cumulative}
+        )
+    rate = None
+    if required:
+        rate = (cumulative * 100 / required).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return {
+        **full,
+        "required_hours": required,
+        "counted_hours": cumulative,
+        "achievement_rate": rate,
+        "remaining_hours": max(Decimal("0.00"), required - cumulative),
+        "months": months,
+        "lots": lot_rows,
+    }

@@ -15,11 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Connection
 
 from events.catalog.people import RefusalReason
 from events.catalog.sectors import Sector
+from events.vocabulary import Choice
 from projections.people import orientations, people, plie_links, refusals, validations
 
 _MAX_CHAIN = 1000
@@ -63,7 +64,7 @@ def absorbed_by(conn: Connection, person_id) -> list[str]:
     return sorted(found)
 
 
-def _survivors(conn: Connection) -> dict[str, str]:
+def survivor_map(conn: Connection) -> dict[str, str]:
     """merged person id -> final survivor id, for every merged person."""
     direct = dict(
         conn.execute(
@@ -227,7 +228,7 @@ def pending_candidates(conn: Connection) -> list[dict]:
     left out (nobody to contact). Each item is the person with ``orientation`` (the
     latest one), oldest orientation first.
     """
-    survivors = _survivors(conn)
+    survivors = survivor_map(conn)
     oriented = _by_survivor(
         conn.execute(
             select(
@@ -351,15 +352,156 @@ def plie_links_of(conn: Connection, person_id) -> list[dict]:
     return _activity(conn, plie_links, group, plie_links.c.entry_date)
 
 
+# ---- scopes: whom a role may read ----------------------------------------------------
+def _groups(conn: Connection, ids: Iterable) -> set[str]:
+    """``ids`` widened to whole merge groups: each one's survivor and everyone merged into it."""
+    survivors = survivor_map(conn)
+    roots = {survivors.get(str(pid), str(pid)) for pid in ids}
+    return roots | {pid for pid, survivor in survivors.items() if survivor in roots}
+
+
+def plie_participant_ids(conn: Connection) -> set[str]:
+    """People who have (or had) a PLIE link, with their merge groups (the PLIE's scope)."""
+    linked = conn.execute(select(plie_links.c.person_id).distinct()).scalars()
+    return _groups(conn, linked)
+
+
+def people_of_companies(conn: Connection, company_ids: Iterable) -> set[str]:
+    """People with a contract whose employer or user company is listed, with their groups."""
+    from projections.contracts import contracts
+
+    ids = _ids(company_ids)
+    if not ids:
+        return set()
+    rows = conn.execute(
+        select(contracts.c.person_id)
+        .where(or_(contracts.c.employer_company_id.in_(ids), contracts.c.user_company_id.in_(ids)))
+        .distinct()
+    ).scalars()
+    return _groups(conn, rows)
+
+
+def listed_person_ids(conn: Connection) -> set[str]:
+    """Ids of everyone ``search_people`` lists (people not merged into another)."""
+    query = select(people.c.person_id).where(people.c.merged_into.is_(None))
+    return set(conn.execute(query).scalars())
+
+
+def pending_person_ids(conn: Connection) -> set[str]:
+    """Ids of ``pending_candidates`` (people whose latest orientation awaits a decision)."""
+    return {person["person_id"] for person in pending_candidates(conn)}
+
+
+# ---- eligibility status ---------------------------------------------------------------
+class EligibilityStatus(Choice):
+    PENDING = "PENDING", "En attente de décision"
+    VALIDATED = "VALIDATED", "Éligible"
+    REFUSED = "REFUSED", "Refusé"
+    EXPIRED = "EXPIRED", "Validation expirée"
+    NOT_ORIENTED = "NOT_ORIENTED", "Ni orienté ni validé"
+
+
+def eligibility_status(person: dict, on: date) -> dict:
+    """Where a ``get_person`` result stands on ``on`` (only what is dated up to then).
+
+    ``pending_decision``: the latest orientation has no validation or refusal naming it
+    or dated on or after it (the rule of ``pending_candidates``). ``sectors``: per
+    sector, the latest validation valid on ``on``. ``status``: PENDING when a decision
+    is awaited, else VALIDATED when valid for a sector, else REFUSED when the latest
+    decision is a refusal, else EXPIRED when validated once, else NOT_ORIENTED.
+    """
+    oriented = [o for o in person["orientations"] if o["oriented_on"] <= on]
+    validated = [v for v in person["validations"] if v["validated_on"] <= on]
+    refused = [r for r in person["refusals"] if r["refused_on"] <= on]
+    decisions = [(v["validated_on"], v["orientation_id"], False) for v in validated]
+    decisions += [(r["refused_on"], r["orientation_id"], True) for r in refused]
+    pending = False
+    if oriented:
+        latest = oriented[-1]  # get_person orders by date, then by recording
+        pending = not any(
+            orientation_id == latest["orientation_id"] or day >= latest["oriented_on"]
+            for day, orientation_id, _ in decisions
+        )
+    sectors = []
+    valid = [v for v in validated if on <= v["valid_until"]]
+    for sector in Sector:
+        covering = [v for v in valid if sector.value in v["sectors"]]
+        if covering:
+            best = max(covering, key=lambda v: v["validated_on"])
+            sectors.append(
+                {
+                    "sector": sector.value,
+                    "valid_until": best["valid_until"],
+                    "validation_id": best["validation_id"],
+                }
+            )
+    if pending:
+        status = EligibilityStatus.PENDING
+    elif sectors:
+        status = EligibilityStatus.VALIDATED
+    elif decisions and max(decisions, key=lambda d: (d[0], d[2]))[2]:
+        status = EligibilityStatus.REFUSED
+    elif validated:
+        status = EligibilityStatus.EXPIRED
+    else:
+        status = EligibilityStatus.NOT_ORIENTED
+    return {"on": on, "status": status, "pending_decision": pending, "sectors": sectors}
+
+
+# ---- period figures within a scope ----------------------------------------------------
+def validation_outcomes_of(
+    conn: Connection, start: date, end: date, person_ids: Iterable | None = None
+) -> dict[str, dict]:
+    """``validation_outcomes_in`` restricted to ``person_ids`` (None: everyone)."""
+    if person_ids is None:
+        return validation_outcomes_in(conn, start, end)
+    ids = _ids(person_ids)
+    out = {
+        sector.value: {
+            "validated": 0,
+            "refused": 0,
+            "refused_by_reason": {reason.value: 0 for reason in RefusalReason},
+        }
+        for sector in Sector
+    }
+    for (sectors,) in conn.execute(
+        select(validations.c.sectors).where(
+            validations.c.validated_on >= start,
+            validations.c.validated_on <= end,
+            validations.c.person_id.in_(ids),
+        )
+    ):
+        for sector in sectors:
+            out[sector]["validated"] += 1
+    for sectors, reason in conn.execute(
+        select(refusals.c.sectors, refusals.c.reason).where(
+            refusals.c.refused_on >= start,
+            refusals.c.refused_on <= end,
+            refusals.c.person_id.in_(ids),
+        )
+    ):
+        for sector in sectors:
+            out[sector]["refused"] += 1
+            out[sector]["refused_by_reason"][reason] += 1
+    return out
+
+
 __all__ = [
+    "EligibilityStatus",
     "absorbed_by",
+    "eligibility_status",
     "find_people",
     "get_person",
+    "listed_person_ids",
     "orientations_in",
     "pending_candidates",
+    "pending_person_ids",
+    "people_of_companies",
     "plie_links_of",
+    "plie_participant_ids",
     "possible_duplicates",
     "search_people",
     "survivor_of",
     "validation_outcomes_in",
+    "validation_outcomes_of",
 ]

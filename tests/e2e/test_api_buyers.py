@@ -162,3 +162,18 @@ def test_token_endpoint_trades_credentials_for_a_token(app, territory):
         client.get("/api/v1/buyers", headers={"Authorization": "Bearer cls_faux"}).status_code
         == 401
     )
+
+
+def test_validator_messages_are_french_too(app, as_role):
+    client = app.test_client()
+    page = client.get("/api/v1/buyers?page=0", headers=as_role("facilitator"))
+    assert page.status_code == 422
+    assert page.json["errors"]["page"] == [
+        "Doit être supérieur ou égal à 1 et inférieur ou égal à 100000."
+    ]
+    long = client.post(
+        "/api/v1/buyers", json={"name": "x" * 301, "kind": "AUTRE"}, headers=as_role("facilitator")
+    )
+    assert long.status_code == 422 and long.json["errors"]["name"] == [
+        "Longueur attendue entre 1 et 300."
+    ]

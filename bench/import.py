@@ -1,0 +1,247 @@
+"""Monthly-hours import, end to end, against bare parsing of the same file.
+
+Run from the repository root::
+
+    python bench/import.py [--rows 10000,100000] [--lots 5] [--months 12]
+
+For each size: a territory on a fresh SQLite file (one market with ``--lots`` lots,
+``rows / (lots x months)`` validated people, built through commands, outside the
+clock), a generated XLSX timesheet (one row per person x lot x month, every row
+valid, 30 h; the person's contract starts on the first row naming it), then, each
+in its own child process so that peak memory is its own:
+
+1. bare parse   ``for row in read_rows(file): pass`` (guard, calamine, header, cleaning);
+2. end to end   ``run_import``: parse, match, decide with the contract handlers,
+                append, inline projections, commit (one transaction).
+
+Targets (issue 4, point 8; printed PASS/FAIL, exit code 0 regardless):
+10,000 rows end to end in at most 1 s; end to end at most 2.5x the bare parse;
+peak memory for 100,000 rows at most 300 MB.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import resource  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from datetime import date  # noqa: E402
+
+SIRET = "73282932000074"
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# ---- child processes -----------------------------------------------------------------------
+def child_parse(path: str) -> dict:
+    from importers import read_rows
+
+    started = time.perf_counter()
+    reader = read_rows(Path(path))
+    count = sum(1 for _ in reader)
+    return {"seconds": time.perf_counter() - started, "rows": count, "peak_mb": _peak_mb()}
+
+
+def child_import(path: str, url: str) -> dict:
+    import events.catalog  # noqa: F401
+    from events.engine import make_engine
+    from events.sql_store import SqlEventStore
+    from importers.pipeline import run_import
+    from projections.registry import PROJECTIONS
+    from projections.runner import ProjectionRunner
+
+    store = SqlEventStore(make_engine(url))
+    ProjectionRunner(store, PROJECTIONS).attach()
+    started = time.perf_counter()
+    result = run_import(store, Path(path), Path(path).name, "bench")
+    return {
+        "seconds": time.perf_counter() - started,
+        "rows": result["counts"]["rows"],
+        "counts": result["counts"],
+        "peak_mb": _peak_mb(),
+    }
+
+
+def _run_child(*args: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"child failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# ---- setup (outside the clock) ---------------------------------------------------------------
+def build_territory(url: str, people: int, lots: int) -> list[tuple[str, str]]:
+    import events.catalog  # noqa: F401
+    from clauses_service import db
+    from events.catalog.sectors import Sector
+    from events.engine import make_engine
+    from events.sql_store import SqlEventStore
+    from projections.registry import PROJECTIONS
+    from projections.runner import ProjectionRunner
+    from tests.support.territory import Territory
+
+    engine = make_engine(url)
+    db.upgrade(engine)
+    store = SqlEventStore(engine)
+    runner = ProjectionRunner(store, PROJECTIONS)
+    runner.ensure_tables()
+    runner.attach()
+    t = Territory(store)
+    buyer = t.buyer("Dijon Métropole")
+    company = t.company("Bâtiment Dijon SAS", siret=SIRET)
+    market = t.market(buyer, "BENCH-01", Sector.BTP, date(2023, 1, 1), date(2026, 12, 31))
+    for number in range(1, lots + 1):
+        t.lot(market, company, str(number))
+    names = []
+    for index in range(people):
+        last, born = f"Salarié{index:06d}", date(1970 + index % 30, 1 + index % 12, 1)
+        t.validate(t.person(last, "Camille", born), (Sector.BTP,), date(2022, 12, 1))
+        names.append((last, born))
+    engine.dispose()
+    return names
+
+
+def write_timesheet(path: Path, names, lots: int, months: int) -> int:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Heures")
+    sheet.append(["Relevé mensuel des heures d'insertion"])
+    sheet.append([])
+    sheet.append(
+        [
+            "SIRET employeur",
+            "Référence marché",
+            "Lot",
+            "Nom",
+            "Prénom",
+            "Date de naissance",
+            "Type de contrat",
+            "Début contrat",
+            "Fin contrat",
+            "Mois",
+            "Heures travaillées",
+            "Dont heures de formation",
+            "Commentaire",
+        ]
+    )
+    count = 0
+    for last, born in names:
+        for lot in range(1, lots + 1):
+            for month in range(months):
+                sheet.append(
+                    [
+                        SIRET,
+                        "BENCH-01",
+                        str(lot),
+                        last,
+                        "Camille",
+                        born,
+                        "CDDI",
+                        date(2024, 1, 2),
+                        date(2025, 12, 31),
+                        f"{1 + month % 12:02d}/{2024 + month // 12}",
+                        30,
+                        0,
+                        None,
+                    ]
+                )
+                count += 1
+    workbook.save(path)
+    return count
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def bench(size: int, lots: int, months: int, work: Path) -> dict:
+    people = max(1, size // (lots * months))
+    db_template = work / f"territory-{size}.db"
+    url = f"sqlite:///{db_template}"
+    started = time.perf_counter()
+    names = build_territory(url, people, lots)
+    path = work / f"releve-{size}.xlsx"
+    rows = write_timesheet(path, names, lots, months)
+    setup = time.perf_counter() - started
+    parse = _run_child("parse", str(path))
+    copy = work / f"run-{size}.db"
+    shutil.copyfile(db_template, copy)
+    for suffix in ("-wal", "-shm"):
+        if Path(f"{db_template}{suffix}").exists():
+            shutil.copyfile(f"{db_template}{suffix}", f"{copy}{suffix}")
+    end_to_end = _run_child("import", str(path), f"sqlite:///{copy}")
+    return {
+        "size": rows,
+        "people": people,
+        "file_mb": path.stat().st_size / (1024 * 1024),
+        "setup_s": setup,
+        "parse": parse,
+        "import": end_to_end,
+    }
+
+
+def report(result: dict) -> None:
+    parse, full = result["parse"], result["import"]
+    ratio = full["seconds"] / parse["seconds"] if parse["seconds"] else float("inf")
+    size = result["size"]
+    print(
+        f"\n{size:,} rows ({result['people']:,} people, XLSX {result['file_mb']:.1f} MB; "
+        f"setup {result['setup_s']:.0f} s, not timed)".replace(",", " ")
+    )
+    print(
+        f"  bare parse   {parse['seconds']:8.2f} s  {size / parse['seconds']:9,.0f} rows/s  "
+        f"peak {parse['peak_mb']:6.0f} MB".replace(",", " ")
+    )
+    print(
+        f"  end to end   {full['seconds']:8.2f} s  {size / full['seconds']:9,.0f} rows/s  "
+        f"peak {full['peak_mb']:6.0f} MB".replace(",", " ")
+    )
+    print(f"  counts       {full['counts']}")
+    print(
+        f"  ratio end to end / bare parse: {ratio:.1f}x  (target <= 2.5x: {verdict(ratio <= 2.5)})"
+    )
+    if size == 10_000:
+        print(f"  10 000 rows end to end <= 1 s: {verdict(full['seconds'] <= 1.0)}")
+    if size == 100_000:
+        print(f"  peak memory end to end <= 300 MB: {verdict(full['peak_mb'] <= 300)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", default="10000,100000")
+    parser.add_argument("--lots", type=int, default=5)
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, *rest = args.child
+        out = child_parse(*rest) if kind == "parse" else child_import(*rest)
+        print(json.dumps(out))
+        return
+    print(f"Import benchmark — Python {sys.version.split()[0]}, {os.cpu_count()} CPU, SQLite")
+    with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
+        for size in (int(x) for x in args.rows.split(",")):
+            report(bench(size, args.lots, args.months, Path(tmp)))
+
+
+if __name__ == "__main__":
+    main()
