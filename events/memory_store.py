@@ -9,13 +9,13 @@ still consumes (as a PostgreSQL sequence does), so gaps happen here too.
 from __future__ import annotations
 
 import threading
-import uuid
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from events.ids import new_event_id
 from events.recorded import RecordedEvent
 from events.registry import REGISTRY, EventRegistry
 from events.store import EventStore, StoreTransaction
@@ -45,7 +45,7 @@ class MemoryTransaction(StoreTransaction):
             position = self.store._next_position()
             stored = (
                 position,
-                uuid.uuid4(),
+                new_event_id(),
                 row["stream_type"],
                 row["stream_id"],
                 row["stream_version"],

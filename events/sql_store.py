@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from events.engine import WRITE_OPTION
 from events.errors import AppendTimeout, ConcurrencyError
+from events.ids import new_event_id
 from events.recorded import RecordedEvent
 from events.registry import REGISTRY, EventRegistry
 from events.schema import events as events_table
@@ -92,7 +93,7 @@ class SqlTransaction(StoreTransaction):
         return int(self.connection.execute(query).scalar_one())
 
     def _insert(self, rows: list[dict], objects: Sequence[Any]) -> list[RecordedEvent]:
-        ids = [uuid.uuid4() for _ in rows]
+        ids = [new_event_id() for _ in rows]
         for row, event_id in zip(rows, ids, strict=True):
             row["event_id"] = str(event_id)
             row["recorded_at"] = self.recorded_at
