@@ -76,9 +76,6 @@ def _sqlite_engine(parsed, busy_timeout_ms: int, **kwargs) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        # 64 MiB of page cache (the default is 2 MiB): random UUID keys in the unique
-        # indexes otherwise make every append of a large log wait on page reads.
-        cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
 
     @event.listens_for(engine, "begin")
