@@ -195,9 +195,12 @@ def _name_key(value: Any) -> str:
 
 
 def duplicate_key(row: ParsedRow) -> tuple | None:
-    """Same person + employer + market + lot + month, or None when a part of
-    the key is missing or in error (such a row is rejected anyway)."""
-    if any(name in row.errors for name in (*_KEY_COLUMNS, "person_id", *IDENTITY_COLUMNS)):
+    """Same person + employer + market + lot + month + contract start, or None when
+    a part of the key is missing or in error (such a row is rejected anyway). The
+    contract start tells apart two contracts of one person on one lot in one month
+    (one ends, the next begins): the pre-filled template gives them a row each."""
+    guarded = (*_KEY_COLUMNS, "contract_start", "person_id", *IDENTITY_COLUMNS)
+    if any(name in row.errors for name in guarded):
         return None
     values = row.values
     if values.get("person_id"):
@@ -214,7 +217,7 @@ def duplicate_key(row: ParsedRow) -> tuple | None:
     rest = tuple(values.get(name) for name in _KEY_COLUMNS)
     if rest[0] is None or rest[1] is None or rest[3] is None:
         return None
-    return (person, *rest)
+    return (person, *rest, values.get("contract_start"))
 
 
 # ----------------------------------------------------------- blank / totals

@@ -298,7 +298,7 @@ def eligibility_problem(person: Person, sector: Sector, day: date, validity_mont
     """None when ``person`` is eligible for ``sector`` on ``day``, else what is missing (French)."""
     if person.eligibility_on(day, sector, validity_months) is not None:
         return None
-    fix = "ou indiquez un motif de dérogation (eligibility_override)."
+    fix = "ou enregistrez le contrat avec un motif de dérogation (facilitateur)."
     label = Sector(sector).label
     if not person.validations:
         return (

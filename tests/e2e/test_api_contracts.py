@@ -36,7 +36,7 @@ def test_refused_without_eligibility_then_accepted_with_an_override(client, as_r
     refused = start(client, as_role, body)
     assert refused.status_code == 422
     assert refused.json["message"].startswith("Cette personne n'a jamais été validée")
-    assert "eligibility_override" in refused.json["message"]
+    assert "motif de dérogation" in refused.json["message"]
     assert list(refused.json["errors"]) == ["person_id"]
 
     reason = "Avis motivé du référent PLIE : parcours en cours de validation"

@@ -32,7 +32,8 @@ D = Decimal
 NOT_VALIDATED = (
     "Personne (Nom, Prénom, Date de naissance) : cette personne n'a jamais été validée "
     "(aucune validation d'éligibilité) : validez sa candidature pour le secteur Travaux (BTP) "
-    "avant le début du contrat, ou indiquez un motif de dérogation (eligibility_override)."
+    "avant le début du contrat, ou enregistrez le contrat avec un motif de dérogation "
+    "(facilitateur)."
 )
 DUPLICATE = (
     "Ligne en double : même personne, même marché et même mois que la ligne 5. Supprimez "

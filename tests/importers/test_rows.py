@@ -179,6 +179,9 @@ def test_duplicates_by_person_id_and_by_identity():
                 [*good_row(**{"Nom": "Durand", "Lot": "2"}), ""],  # another lot: fine
                 [*good_row(**{"Nom": "Durand", "Mois": "avril 2024"}), ""],  # another month
                 [*good_row(**{"Nom": "Durand", "Référence marché": "M2"}), ""],  # another market
+                # One contract ended on 14/03, the next began on 15/03: two rows, no duplicate.
+                [*good_row(**{"Nom": "Durand", "Début contrat": "15/03/2024"}), ""],
+                [*good_row(**{"Nom": "Durand", "Début contrat": "15/03/2024"}), ""],  # dup of 9
             ]
         )
     )
@@ -190,14 +193,16 @@ def test_duplicates_by_person_id_and_by_identity():
         (6, ""),
         (7, ""),
         (8, ""),
+        (9, ""),
+        (10, "Ligne en double : même personne, même marché et même mois qu"),
     ]
     assert (
         rows[3]
         .errors[ROW_ERROR]
         .startswith("Ligne en double : même personne, même marché et même mois que la ligne 4.")
     )
-    assert summary.duplicate_rows == 2
-    assert summary.rows_ok == 5
+    assert summary.duplicate_rows == 3
+    assert summary.rows_ok == 6
 
 
 def test_blank_zero_and_total_rows_are_skipped_and_counted():
