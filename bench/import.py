@@ -122,27 +122,14 @@ def build_territory(url: str, people: int, lots: int) -> list[tuple[str, str]]:
 def write_timesheet(path: Path, names, lots: int, months: int) -> int:
     from openpyxl import Workbook
 
+    from importers.headers import COLUMNS
+    from importers.template import TEMPLATE_COLUMNS
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Heures")
     sheet.append(["Relevé mensuel des heures d'insertion"])
     sheet.append([])
-    sheet.append(
-        [
-            "SIRET employeur",
-            "Référence marché",
-            "Lot",
-            "Nom",
-            "Prénom",
-            "Date de naissance",
-            "Type de contrat",
-            "Début contrat",
-            "Fin contrat",
-            "Mois",
-            "Heures travaillées",
-            "Dont heures de formation",
-            "Commentaire",
-        ]
-    )
+    sheet.append([COLUMNS[name].label for name in TEMPLATE_COLUMNS])  # the template's header
     count = 0
     for last, born in names:
         for lot in range(1, lots + 1):
