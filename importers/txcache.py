@@ -6,7 +6,8 @@ transaction nobody else appends (the append lock is held), so a stream read once
 true as long as this transaction's own appends are added to it: ``append`` goes to
 the real transaction, then extends the cached copy. Each row's events carry the row's
 source in their metadata (``row_metadata``). Folds are reused too (``memo_fold``, called
-by ``handlers.base.load``) while their stream has not grown.
+by ``handlers.base.load``): a fold whose ``evolve`` is known continues from the
+state it had when its stream grows.
 
 ``savepoint()`` undoes what one row appended when a later step of that row fails (a
 contract started, then its hours refused): the database rolls back to the savepoint
@@ -46,13 +47,19 @@ class CachedTransaction:
         return cached
 
     def memo_fold(self, stream_id: str, fold: Callable[[Any], Any]) -> Any:
-        """``fold`` of the stream, reused while the stream has not grown (states are
-        frozen dataclasses). ``handlers.base.load`` calls it when present."""
+        """``fold`` of the stream, reused (states are frozen dataclasses) and, when the
+        stream grew, continued with ``fold.evolve``. ``handlers.base.load`` calls it."""
         events = self.read_stream(stream_id)
         hit = self._folds.get((stream_id, fold))
         if hit is not None and hit[0] == len(events):
             return hit[1]
-        state = fold(recorded.event for recorded in events)
+        step = getattr(fold, "evolve", None)  # fold == reduce(evolve, events, initial)
+        if hit is not None and step is not None and hit[0] < len(events):
+            state = hit[1]
+            for recorded in events[hit[0] :]:
+                state = step(state, recorded.event)
+        else:
+            state = fold(recorded.event for recorded in events)
         self._folds[(stream_id, fold)] = (len(events), state)
         return state
 

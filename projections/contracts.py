@@ -23,6 +23,7 @@ from sqlalchemy import (
     Index,
     String,
     Table,
+    bindparam,
     delete,
     insert,
     update,
@@ -118,98 +119,150 @@ hours_history = Table(
 
 
 # ---- contracts and exits --------------------------------------------------------------
+# Writes are batched: one import applies thousands of events at once, and one
+# executemany per statement costs a fraction of thousands of single statements. Rows
+# are buffered in event order and flushed before any statement that depends on them.
+_INSERT_CONTRACT = insert(contracts)
+_INSERT_EXIT = insert(exits)
+_UPDATE_CONTRACT = {
+    "extended": update(contracts)
+    .where(contracts.c.contract_id == bindparam("k_contract_id"))
+    .values(last_position=bindparam("last_position"), planned_end=bindparam("planned_end")),
+    "ended": update(contracts)
+    .where(contracts.c.contract_id == bindparam("k_contract_id"))
+    .values(
+        last_position=bindparam("last_position"),
+        end_date=bindparam("end_date"),
+        end_reason=bindparam("end_reason"),
+        end_reason_text=bindparam("end_reason_text"),
+    ),
+}
+
+
 def _id(value) -> str | None:
     return None if value is None else str(value)
 
 
-def _started(conn, event: ContractStarted, position: int) -> None:
-    conn.execute(
-        insert(contracts).values(
-            contract_id=str(event.contract_id),
-            person_id=str(event.person_id),
-            employer_company_id=str(event.employer_company_id),
-            employer_siret=event.employer_siret,
-            user_company_id=_id(event.user_company_id),
-            user_siret=event.user_siret,
-            market_id=str(event.market_id),
-            lot_id=str(event.lot_id),
-            contract_type=event.contract_type.value,
-            modality=event.modality.value,
-            start_date=event.start_date,
-            planned_end=event.planned_end,
-            end_date=None,
-            end_reason=None,
-            end_reason_text=None,
-            weekly_hours_cents=to_cents(event.weekly_hours),
-            eligibility_override=event.eligibility_override,
-            last_position=position,
-        )
-    )
+def _started_row(event: ContractStarted, position: int) -> dict:
+    return {
+        "contract_id": str(event.contract_id),
+        "person_id": str(event.person_id),
+        "employer_company_id": str(event.employer_company_id),
+        "employer_siret": event.employer_siret,
+        "user_company_id": _id(event.user_company_id),
+        "user_siret": event.user_siret,
+        "market_id": str(event.market_id),
+        "lot_id": str(event.lot_id),
+        "contract_type": event.contract_type.value,
+        "modality": event.modality.value,
+        "start_date": event.start_date,
+        "planned_end": event.planned_end,
+        "end_date": None,
+        "end_reason": None,
+        "end_reason_text": None,
+        "weekly_hours_cents": to_cents(event.weekly_hours),
+        "eligibility_override": event.eligibility_override,
+        "last_position": position,
+    }
 
 
-def _update_contract(conn, contract_id, position: int, **values) -> None:
-    conn.execute(
-        update(contracts)
-        .where(contracts.c.contract_id == str(contract_id))
-        .values(last_position=position, **values)
-    )
+def _exit_row(event: ExitRecorded, position: int) -> dict:
+    return {
+        "contract_id": str(event.contract_id),
+        "stage": event.stage.value,
+        "person_id": str(event.person_id),
+        "outcome": event.outcome.value,
+        "positive": event.outcome.positive,
+        "observed_on": event.observed_on,
+        "detail": event.detail,
+        "position": position,
+    }
+
+
+class _Batches:
+    """Rows per statement, flushed in the order the statements were first needed."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+        self.pending: dict[object, list[dict]] = {}
+
+    def add(self, statement, row: dict) -> None:
+        self.pending.setdefault(statement, []).append(row)
+
+    def flush(self) -> None:
+        for statement, rows in self.pending.items():
+            self.conn.execute(statement, rows)
+        self.pending = {}
 
 
 def apply_contracts(conn, events: Sequence[RecordedEvent]) -> None:
+    batches = _Batches(conn)
     for recorded in events:
         event, position = recorded.event, recorded.position
         match event:
             case ContractStarted():
-                _started(conn, event, position)
+                batches.add(_INSERT_CONTRACT, _started_row(event, position))
             case ContractExtended():
-                _update_contract(conn, event.contract_id, position, planned_end=event.planned_end)
+                batches.flush()  # the contract row may still be buffered
+                batches.add(
+                    _UPDATE_CONTRACT["extended"],
+                    {
+                        "k_contract_id": str(event.contract_id),
+                        "last_position": position,
+                        "planned_end": event.planned_end,
+                    },
+                )
+                batches.flush()
             case ContractEnded():
-                _update_contract(
-                    conn,
-                    event.contract_id,
-                    position,
-                    end_date=event.end_date,
-                    end_reason=event.reason.value,
-                    end_reason_text=event.reason_text,
+                batches.flush()
+                batches.add(
+                    _UPDATE_CONTRACT["ended"],
+                    {
+                        "k_contract_id": str(event.contract_id),
+                        "last_position": position,
+                        "end_date": event.end_date,
+                        "end_reason": event.reason.value,
+                        "end_reason_text": event.reason_text,
+                    },
                 )
+                batches.flush()
             case ExitRecorded():
-                conn.execute(
-                    insert(exits).values(
-                        contract_id=str(event.contract_id),
-                        stage=event.stage.value,
-                        person_id=str(event.person_id),
-                        outcome=event.outcome.value,
-                        positive=event.outcome.positive,
-                        observed_on=event.observed_on,
-                        detail=event.detail,
-                        position=position,
-                    )
-                )
+                batches.add(_INSERT_EXIT, _exit_row(event, position))
+    batches.flush()
 
 
 # ---- hours ----------------------------------------------------------------------------
-def _history(conn, recorded: RecordedEvent, kind: str, **values) -> None:
+_INSERT_HISTORY = insert(hours_history)
+_INSERT_LINE = insert(hours)
+_KEY = (hours.c.contract_id == bindparam("k_contract_id")) & (hours.c.month == bindparam("k_month"))
+_DELETE_LINE = delete(hours).where(_KEY)
+_WITHDRAW_LINE = (
+    update(hours)
+    .where(_KEY)
+    .values(
+        withdrawn=True,
+        source=bindparam("source"),
+        recorded_by=bindparam("recorded_by"),
+        last_position=bindparam("last_position"),
+    )
+)
+_EMPTY_VALUES = {"hours_cents": None, "training_cents": None, "counted_cents": None}
+
+
+def _history_row(recorded: RecordedEvent, kind: str, values: dict) -> dict:
     event, meta = recorded.event, recorded.metadata or {}
-    row = {
-        "hours_cents": None,
-        "training_cents": None,
-        "counted_cents": None,
+    return {
+        "position": recorded.position,
+        "contract_id": str(event.contract_id),
+        "month": event.month,
+        "kind": kind,
+        "reason": getattr(event, "reason", None),
+        "actor": meta.get("actor"),
+        "source": meta.get("source"),
+        "recorded_at": recorded.recorded_at,
         "warnings": [],
         **values,
     }
-    conn.execute(
-        insert(hours_history).values(
-            position=recorded.position,
-            contract_id=str(event.contract_id),
-            month=event.month,
-            kind=kind,
-            reason=getattr(event, "reason", None),
-            actor=meta.get("actor"),
-            source=meta.get("source"),
-            recorded_at=recorded.recorded_at,
-            **row,
-        )
-    )
 
 
 def _line_values(event: HoursRecorded | HoursCorrected) -> dict:
@@ -221,49 +274,51 @@ def _line_values(event: HoursRecorded | HoursCorrected) -> dict:
     }
 
 
-def _line_key(event):
-    return (hours.c.contract_id == str(event.contract_id)) & (hours.c.month == event.month)
-
-
-def _set_line(conn, recorded: RecordedEvent) -> None:
-    """Current values of the line (a month recorded again after a withdrawal replaces it)."""
-    event, meta = recorded.event, recorded.metadata or {}
-    conn.execute(delete(hours).where(_line_key(event)))
-    conn.execute(
-        insert(hours).values(
-            contract_id=str(event.contract_id),
-            month=event.month,
-            withdrawn=False,
-            source=meta.get("source"),
-            recorded_by=meta.get("actor"),
-            last_position=recorded.position,
-            **_line_values(event),
-        )
-    )
-
-
 def apply_hours(conn, events: Sequence[RecordedEvent]) -> None:
+    """Current line per (contract, month) and every version in the history.
+
+    A month recorded again (after a withdrawal) or corrected replaces the whole line;
+    a withdrawal marks the line as it stands. Lines set in this batch are folded in
+    memory and written once; withdrawals of lines not set in this batch update them
+    in place.
+    """
+    history: list[dict] = []
+    lines: dict[tuple[str, object], dict] = {}  # set in this batch, final values
+    withdrawals: list[dict] = []  # of lines not set in this batch, in order
     for recorded in events:
         event, meta = recorded.event, recorded.metadata or {}
+        key = (str(event.contract_id), event.month)
+        touch = {
+            "source": meta.get("source"),
+            "recorded_by": meta.get("actor"),
+            "last_position": recorded.position,
+        }
         match event:
-            case HoursRecorded():
-                _set_line(conn, recorded)
-                _history(conn, recorded, "RECORDED", **_line_values(event))
-            case HoursCorrected():
-                _set_line(conn, recorded)
-                _history(conn, recorded, "CORRECTED", **_line_values(event))
+            case HoursRecorded() | HoursCorrected():
+                values = _line_values(event)
+                lines[key] = {
+                    "contract_id": key[0],
+                    "month": key[1],
+                    "withdrawn": False,
+                    **touch,
+                    **values,
+                }
+                kind = "RECORDED" if isinstance(event, HoursRecorded) else "CORRECTED"
+                history.append(_history_row(recorded, kind, values))
             case HoursWithdrawn():
-                conn.execute(
-                    update(hours)
-                    .where(_line_key(event))
-                    .values(
-                        withdrawn=True,
-                        source=meta.get("source"),
-                        recorded_by=meta.get("actor"),
-                        last_position=recorded.position,
-                    )
-                )
-                _history(conn, recorded, "WITHDRAWN")
+                if key in lines:
+                    lines[key].update(withdrawn=True, **touch)
+                else:
+                    withdrawals.append({"k_contract_id": key[0], "k_month": key[1], **touch})
+                history.append(_history_row(recorded, "WITHDRAWN", _EMPTY_VALUES))
+    # Withdrawals of earlier lines first: a line set later in this batch replaces them.
+    if withdrawals:
+        conn.execute(_WITHDRAW_LINE, withdrawals)
+    if lines:
+        conn.execute(_DELETE_LINE, [{"k_contract_id": c, "k_month": m} for c, m in lines])
+        conn.execute(_INSERT_LINE, list(lines.values()))
+    if history:
+        conn.execute(_INSERT_HISTORY, history)
 
 
 CONTRACTS = Projection(

@@ -40,6 +40,10 @@ def fold(events) -> Buyer:
     return state
 
 
+# A whole-file import folds only what it appended onto the state it already has.
+fold.evolve = evolve
+
+
 def _clean_name(name: str) -> str:
     cleaned = " ".join((name or "").split())
     if not cleaned:

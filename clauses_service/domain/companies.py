@@ -49,6 +49,10 @@ def fold(events) -> Company:
     return state
 
 
+# A whole-file import folds only what it appended onto the state it already has.
+fold.evolve = evolve
+
+
 def compact_siret(value: str | None) -> str:
     """The SIRET without the spaces, dots and dashes people type: "732 829 320 00074"."""
     text = "" if value is None else str(value)

@@ -217,6 +217,10 @@ def fold(events: Iterable) -> Contract:
     return state
 
 
+# A whole-file import folds only what it appended onto the state it already has.
+fold.evolve = evolve
+
+
 # ---- input checks ---------------------------------------------------------------------
 def _choice(cls, value, field_name: str, what: str):
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date
+from functools import lru_cache
 
 # Letter-like marks that people type as apostrophes.
 _EXTRA_SEPARATORS = {"ʼ", "ʻ", "ˈ"}
@@ -36,6 +37,8 @@ def _one_pass(text: str) -> str:
     return " ".join("".join(_kept(c) for c in decomposed).split())
 
 
+# Pure and called for every row of a timesheet, where the same names come back.
+@lru_cache(maxsize=65_536)
 def normalise_name(name: str | None) -> str:
     """Accents stripped, case folded, hyphens/apostrophes/dots as spaces, spaces collapsed.
 
