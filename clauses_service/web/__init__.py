@@ -105,7 +105,15 @@ SESSION_LIFETIME = timedelta(hours=8)
 
 
 def init_app(app: Flask) -> None:
-    from clauses_service.web import companies, desk, followup, formatting, markets, people
+    from clauses_service.web import (
+        companies,
+        desk,
+        followup,
+        formatting,
+        markets,
+        people,
+        search,
+    )
 
     # Flask's own default (31 days) is far too long for a shared office computer: unless
     # the configuration chose another lifetime, a session ends after 8 idle hours.
@@ -116,7 +124,7 @@ def init_app(app: Flask) -> None:
         app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
     formatting.init_app(app)
     app.context_processor(_menu)
-    for surface in (desk, markets, people, followup, companies):
+    for surface in (desk, markets, people, followup, companies, search):
         app.register_blueprint(surface.bp)
     for status in (403, 404, 405):
         app.register_error_handler(status, _error_page)

@@ -9,10 +9,23 @@ from clauses_service.auth.roles import Role
 from clauses_service.auth.security import current_scope
 from clauses_service.extensions import services
 from clauses_service.web.access import not_found, page_roles
+from clauses_service.web.export import Column, wants_export, xlsx_response
 from clauses_service.web.tables import Pager, page_number, search_text
+from events.catalog.buyers import BuyerKind
 from projections import queries
 
 bp = Blueprint("web_companies", __name__)
+COMPANIES_EXPORT = [
+    Column("Nom", lambda c: c["name"], width=36),
+    Column("SIRET", lambda c: c["siret"]),
+    Column("Type", lambda c: c["kind"].label, width=28),
+]
+BUYERS_EXPORT = [
+    Column("Nom", lambda b: b["name"], width=36),
+    Column("Type", lambda b: BuyerKind(b["kind"]).label, width=28),
+    Column("Marchés", lambda b: b["market_count"], "0"),
+    Column("Contacts des rapports", lambda b: ", ".join(b["contacts"]), width=40),
+]
 CONTRACTS_SHOWN = 100
 
 
@@ -22,6 +35,9 @@ def index():
     search = search_text()
     pager = Pager(page_number(), 0)
     with services().store.reading() as conn:
+        if wants_export():
+            items, _ = queries.list_companies(conn, search=search, limit=1_000_000, offset=0)
+            return xlsx_response("entreprises", "Entreprises", COMPANIES_EXPORT, items)
         items, pager.total = queries.list_companies(
             conn, search=search, limit=pager.size, offset=(pager.page - 1) * pager.size
         )
@@ -77,11 +93,19 @@ def my_lots():
 def buyers():
     search = search_text()
     pager = Pager(page_number(), 0)
+    exporting = wants_export()
     with services().store.reading() as conn:
         pager.total = queries.count_buyers(conn, None, search)
-        items = queries.list_buyers(conn, None, search, pager.size, (pager.page - 1) * pager.size)
+        if exporting:
+            items = queries.list_buyers(conn, None, search, 1_000_000, 0)
+        else:
+            items = queries.list_buyers(
+                conn, None, search, pager.size, (pager.page - 1) * pager.size
+            )
         for buyer in items:
             _, buyer["market_count"] = queries.list_markets(
                 conn, buyer_ids=[buyer["buyer_id"]], limit=1
             )
+    if exporting:
+        return xlsx_response("donneurs-ordre", "Donneurs d'ordre", BUYERS_EXPORT, items)
     return render_template("companies/buyers.html", buyers=items, pager=pager, search=search)

@@ -16,12 +16,31 @@ from clauses_service.auth.security import current_scope
 from clauses_service.extensions import services
 from clauses_service.web.access import not_found, page_roles
 from clauses_service.web.charts import progress_svg
+from clauses_service.web.export import (
+    HOURS_FORMAT,
+    PERCENT_FORMAT,
+    Column,
+    wants_export,
+    xlsx_response,
+)
 from clauses_service.web.schedule import EVER, ZERO, standing, today
 from clauses_service.web.tables import Pager, Sorting, page_number, search_text
 from events.catalog.sectors import Sector
 from projections import queries
 
 bp = Blueprint("web_markets", __name__)
+MARKETS_EXPORT = [
+    Column("Référence", lambda m: m["reference"]),
+    Column("Intitulé", lambda m: m["title"], width=40),
+    Column("Donneur d'ordre", lambda m: m["buyer_name"], width=28),
+    Column("Type", lambda m: m["kind"].label),
+    Column("Début", lambda m: m["start_date"]),
+    Column("Fin", lambda m: m["end_date"]),
+    Column("Heures prévues", lambda m: m["required_hours"], HOURS_FORMAT),
+    Column("Heures réalisées", lambda m: m["counted_hours"], HOURS_FORMAT),
+    Column("Taux", lambda m: m["achievement_rate"], PERCENT_FORMAT),
+    Column("Retard (heures)", lambda m: m["gap_hours"] if m["behind"] else None, HOURS_FORMAT),
+]
 READERS = (Role.FACILITATOR, Role.BUYER, Role.COMPANY)
 CONTRACTS_SHOWN = 100
 
@@ -89,6 +108,8 @@ def index():
         )
     sorting = Sorting.from_request(SORTS, "reference")
     rows = sorting.apply(markets)
+    if wants_export():
+        return xlsx_response("marches", "Marchés", MARKETS_EXPORT, rows)
     pager = Pager(page_number(), len(rows))
     return render_template(
         "markets/index.html",

@@ -26,6 +26,7 @@ from clauses_service.domain.errors import DomainError
 from clauses_service.extensions import services
 from clauses_service.web import forms
 from clauses_service.web.access import not_found, page_roles, run
+from clauses_service.web.export import Column, wants_export, xlsx_response
 from clauses_service.web.schedule import today
 from clauses_service.web.tables import Pager, page_number, search_text
 from events.catalog.contracts import ContractType, Modality
@@ -72,12 +73,26 @@ def _visible_person(conn, person_id) -> dict:
     return person
 
 
+PEOPLE_EXPORT = [
+    Column("Nom", lambda p: "(données effacées)" if p["erased"] else p["last_name"], width=24),
+    Column("Prénom", lambda p: p["first_name"]),
+    Column("Date de naissance", lambda p: p["birth_date"]),
+    Column("Commune", lambda p: p["commune"], width=24),
+    Column("QPV", lambda p: p["qpv"], width=24),
+]
+
+
 def _list(person_ids=None, title="Personnes", endpoint="web_people.index"):
     search = search_text()
     pager = Pager(page_number(), 0)
+    exporting = wants_export()
     with services().store.reading() as conn:
         if person_ids == "plie":
             person_ids = sorted(_plie_ids(conn))
+        if exporting:
+            people, _ = queries.search_people(conn, search, 1_000_000, 0, person_ids=person_ids)
+            name = "participants-plie" if endpoint == "web_people.plie" else "personnes"
+            return xlsx_response(name, title, PEOPLE_EXPORT, people)
         people, total = queries.search_people(
             conn, search, pager.size, (pager.page - 1) * pager.size, person_ids=person_ids
         )
