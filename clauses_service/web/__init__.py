@@ -113,6 +113,7 @@ def init_app(app: Flask) -> None:
         markets,
         people,
         search,
+        setup,
     )
 
     # Flask's own default (31 days) is far too long for a shared office computer: unless
@@ -124,7 +125,7 @@ def init_app(app: Flask) -> None:
         app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
     formatting.init_app(app)
     app.context_processor(_menu)
-    for surface in (desk, markets, people, followup, companies, search):
+    for surface in (desk, markets, people, followup, companies, search, setup):
         app.register_blueprint(surface.bp)
     for status in (403, 404, 405):
         app.register_error_handler(status, _error_page)
