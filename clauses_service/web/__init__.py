@@ -31,7 +31,7 @@ MENUS = {
     Role.PLIE: [("web_people.plie", "Participants PLIE")],
     Role.ADMIN: [],
 }
-SECTION_OF = {"web_followup": "web_people"}  # pages shown under another menu entry
+SECTION_OF = {"web_followup": "web_people", "web_hours": "web_people"}  # shown under another entry
 HOME_OF = {
     Role.FACILITATOR: "web_desk.dashboard",
     Role.COMPANY: "web_companies.my_lots",
@@ -110,6 +110,7 @@ def init_app(app: Flask) -> None:
         desk,
         followup,
         formatting,
+        hours,
         markets,
         people,
         search,
@@ -125,7 +126,7 @@ def init_app(app: Flask) -> None:
         app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
     formatting.init_app(app)
     app.context_processor(_menu)
-    for surface in (desk, markets, people, followup, companies, search, setup):
+    for surface in (desk, markets, people, followup, companies, search, setup, hours):
         app.register_blueprint(surface.bp)
     for status in (403, 404, 405):
         app.register_error_handler(status, _error_page)
