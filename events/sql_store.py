@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, String, func, insert, select, text, type_coerce
+from sqlalchemy import Engine, String, event, func, insert, select, text, type_coerce
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -82,6 +83,40 @@ class SqlTransaction(StoreTransaction):
         self.connection = connection
         self.recorded_at = datetime.now(UTC)
         self._next_position: int | None = None
+        # SQLite: numbered rows wait here and go in one executemany before the next
+        # statement of this transaction (a read, a savepoint, a projection's write) or
+        # the commit, so that a whole-file import of thousands of small appends costs a
+        # few inserts instead of thousands.
+        self._pending: list[tuple] = []
+        if not store.is_postgresql:
+            event.listen(connection, "before_cursor_execute", self._before_statement)
+
+    def _before_statement(self, *_args) -> None:
+        if self._pending:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the rows still waiting (SQLite); a no-op when none are."""
+        if not self._pending:
+            return
+        rows, self._pending = self._pending, []
+        # The raw DBAPI cursor, on the same connection and transaction: a statement
+        # through SQLAlchemy would call this hook again.
+        cursor = self.connection.connection.dbapi_connection.cursor()
+        try:
+            cursor.executemany(_SQLITE_INSERT, rows)
+        except sqlite3.IntegrityError as exc:
+            # Backstop: the unique (stream_id, stream_version) caught a second writer.
+            stream_id, version = rows[0][3], rows[0][4]
+            raise ConcurrencyError(
+                stream_id, version - 1, self._current_version(stream_id)
+            ) from exc
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        if not self.store.is_postgresql:
+            event.remove(self.connection, "before_cursor_execute", self._before_statement)
 
     def read_stream(self, stream_id: str) -> list[RecordedEvent]:
         return self.store._read_stream(self.connection, stream_id)
@@ -163,7 +198,7 @@ class SqlTransaction(StoreTransaction):
                     _SQLITE_DATE(row["effective_date"]),
                 )
             )
-        self.connection.exec_driver_sql(_SQLITE_INSERT, params)
+        self._pending.extend(params)
         return list(range(first, first + len(rows)))
 
     def idempotent_result(self, key: str) -> tuple[str, dict] | None:
@@ -203,8 +238,13 @@ class SqlEventStore(EventStore):
             with self._begin_write(conn):
                 self._take_append_lock(conn)
                 tx = SqlTransaction(self, conn, metadata)
-                yield tx
-                self._notify(tx)
+                try:
+                    yield tx
+                    tx.flush()
+                    self._notify(tx)
+                    tx.flush()  # what listeners appended, if any
+                finally:
+                    tx.close()
 
     def _begin_write(self, conn):
         try:
