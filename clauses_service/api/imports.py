@@ -15,22 +15,21 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import replace
 from datetime import date
 
-from flask import current_app, request
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from clauses_service.api.common import PageArgs, offset, page_schema, paged, run
 from clauses_service.auth.roles import Role
-from clauses_service.auth.security import actor, current_scope, roles_required
+from clauses_service.auth.security import current_scope, roles_required
 from clauses_service.commands.imports import DismissImportRow, FixImportRow
 from clauses_service.errors import json_error
 from clauses_service.extensions import services
+from clauses_service.uploads import import_upload, rejection_status, too_big, upload_limits
 from importers.headers import COLUMNS
-from importers.limits import DEFAULT_LIMITS
 from projections import queries
 from projections.queries.imports import IMPORT_STATUSES
 
@@ -233,12 +232,6 @@ def _upload_company(siret: str | None):
     return uuid.UUID(str(company["company_id"])), scope.company_ids
 
 
-def _size(count: int) -> str:
-    if count >= 1024 * 1024:
-        return f"{count / (1024 * 1024):.0f} Mo"
-    return f"{max(1, count // 1024)} Ko"
-
-
 def _visible(import_id) -> dict:
     with services().store.reading() as conn:
         found = queries.get_import(conn, import_id, current_scope().company_ids)
@@ -291,16 +284,11 @@ class Imports(MethodView):
 
 def _import_upload(form):
     from importers import FileRejected
-    from importers.pipeline import run_import
 
-    limit = int(current_app.config.get("IMPORT_MAX_UPLOAD_BYTES", DEFAULT_LIMITS.max_upload_bytes))
-    limits = replace(DEFAULT_LIMITS, max_upload_bytes=limit)
-    if request.content_length is not None and request.content_length > limit + 65536:
-        return json_error(
-            413,
-            f"Fichier trop volumineux : au plus {_size(limit)} par dépôt ; "
-            "découpez le relevé en plusieurs fichiers.",
-        )
+    limits = upload_limits()
+    message = too_big(limits)
+    if message is not None:
+        return json_error(413, message)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         abort(
@@ -310,19 +298,11 @@ def _import_upload(form):
         )
     company_id, allowed = _upload_company(form["siret"])
     try:
-        result = run_import(
-            services().store,
-            upload.stream,
-            upload.filename,
-            actor(),
-            company_id=company_id,
-            allowed_company_ids=allowed,
-            dry_run=form["dry_run"],
-            limits=limits,
-            metadata={"request_id": str(uuid.uuid4())},
+        result = import_upload(
+            upload.stream, upload.filename, company_id, allowed, limits, dry_run=form["dry_run"]
         )
     except FileRejected as rejected:
-        status = 413 if rejected.message.startswith("Le fichier pèse") else 422
+        status = rejection_status(rejected)
         return json_error(status, rejected.message, errors={"file": [rejected.message]})
     return result, 200 if result["already_imported"] else 201
 

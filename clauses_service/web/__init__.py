@@ -23,10 +23,14 @@ MENUS = {
         ("web_desk.dashboard", "Tableau de bord"),
         ("web_markets.index", "Marchés"),
         ("web_people.index", "Personnes"),
+        ("web_imports.index", "Imports"),
         ("web_companies.index", "Entreprises"),
         ("web_companies.buyers", "Donneurs d'ordre"),
     ],
-    Role.COMPANY: [("web_companies.my_lots", "Mes lots")],
+    Role.COMPANY: [
+        ("web_companies.my_lots", "Mes lots"),
+        ("web_imports.declare", "Déclarer mes heures"),
+    ],
     Role.BUYER: [("web_markets.index", "Mes marchés")],
     Role.PLIE: [("web_people.plie", "Participants PLIE")],
     Role.ADMIN: [],
@@ -128,5 +132,8 @@ def init_app(app: Flask) -> None:
     app.context_processor(_menu)
     for surface in (desk, markets, people, followup, companies, search, setup, hours):
         app.register_blueprint(surface.bp)
+    from clauses_service.web import imports
+
+    app.register_blueprint(imports.bp)
     for status in (403, 404, 405):
         app.register_error_handler(status, _error_page)

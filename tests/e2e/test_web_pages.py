@@ -112,8 +112,15 @@ def land(app, territory):
 
 # ---- layout, menus, refusals ---------------------------------------------------------------
 MENUS = {
-    "facilitator": ["Tableau de bord", "Marchés", "Personnes", "Entreprises", "Donneurs d'ordre"],
-    "company": ["Mes lots"],
+    "facilitator": [
+        "Tableau de bord",
+        "Marchés",
+        "Personnes",
+        "Imports",
+        "Entreprises",
+        "Donneurs d'ordre",
+    ],
+    "company": ["Mes lots", "Déclarer mes heures"],
     "buyer": ["Mes marchés"],
     "plie": ["Participants PLIE"],
 }
