@@ -53,6 +53,8 @@ def dashboard():
         year = _totals(conn, on.replace(month=1, day=1), on)
         late = behind_schedule(conn, on)
         pending = queries.pending_candidates(conn)
+        waiting, waiting_total = queries.list_imports(conn, status="needs_fixes", limit=SHOWN)
+        companies = {c["company_id"]: c["name"] for c in _companies(conn, waiting)}
     return render_template(
         "desk/dashboard.html",
         today=on,
@@ -62,4 +64,11 @@ def dashboard():
         late_total=len(late),
         pending=pending[:SHOWN],
         pending_total=len(pending),
+        waiting=[{**i, "company_name": companies.get(i["company_id"])} for i in waiting],
+        waiting_total=waiting_total,
     )
+
+
+def _companies(conn, imports: list[dict]) -> list[dict]:
+    ids = sorted({i["company_id"] for i in imports if i["company_id"]})
+    return [c for c in (queries.get_company(conn, cid) for cid in ids) if c is not None]
