@@ -57,9 +57,9 @@ def child_parse(path: str) -> dict:
 
 def child_import(path: str, url: str) -> dict:
     import events.catalog  # noqa: F401
+    from clauses_service import messagebus  # noqa: F401  (loaded, as in a running server)
     from events.engine import make_engine
     from events.sql_store import SqlEventStore
-    from clauses_service import messagebus  # noqa: F401  (loaded, as in a running server)
     from importers.pipeline import run_import
     from projections.registry import PROJECTIONS
     from projections.runner import ProjectionRunner

@@ -293,6 +293,14 @@ from clauses_service.cli_import import import_file  # noqa: E402
 
 main.add_command(import_file)
 
+from clauses_service.cli_scheduler import scheduler_command  # noqa: E402
+
+main.add_command(scheduler_command)
+
+from clauses_service.cli_report import report  # noqa: E402
+
+main.add_command(report)
+
 
 if __name__ == "__main__":
     main()

@@ -96,7 +96,11 @@ hours = Table(
     Column("source", JSON, nullable=True),
     Column("recorded_by", String(320), nullable=True),
     Column("last_position", BigInteger, nullable=False),
-    Index("ix_rm_hours_month", "month"),
+    # Covering indexes: a year's lines (bilan, national export) and a contract's lines up
+    # to a month (monthly report) are read from the index alone, without a table page per
+    # line.
+    Index("ix_rm_hours_month_cover", "month", "contract_id", "withdrawn", "counted_cents"),
+    Index("ix_rm_hours_contract_cover", "contract_id", "month", "withdrawn", "counted_cents"),
 )
 
 hours_history = Table(
@@ -332,7 +336,7 @@ CONTRACTS = Projection(
 
 HOURS = Projection(
     name="hours",
-    version=1,
+    version=2,
     handles=frozenset({"HoursRecorded", "HoursCorrected", "HoursWithdrawn"}),
     tables=(hours, hours_history),
     apply=apply_hours,

@@ -5,6 +5,7 @@ is one module plus one line below.
 """
 
 from clauses_service.handlers import buyers, companies, contracts, imports, markets, people
+from clauses_service.handlers import reports as issued_reports
 
 HANDLERS = {
     **buyers.HANDLERS,
@@ -13,4 +14,5 @@ HANDLERS = {
     **people.HANDLERS,
     **contracts.HANDLERS,
     **imports.HANDLERS,
+    **issued_reports.HANDLERS,
 }

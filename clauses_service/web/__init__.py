@@ -26,16 +26,28 @@ MENUS = {
         ("web_imports.index", "Imports"),
         ("web_companies.index", "Entreprises"),
         ("web_companies.buyers", "Donneurs d'ordre"),
+        ("web_reports.index", "Rapports"),
     ],
     Role.COMPANY: [
         ("web_companies.my_lots", "Mes lots"),
         ("web_imports.declare", "Déclarer mes heures"),
     ],
-    Role.BUYER: [("web_markets.index", "Mes marchés")],
-    Role.PLIE: [("web_people.plie", "Participants PLIE")],
+    Role.BUYER: [
+        ("web_markets.index", "Mes marchés"),
+        ("web_reports_issued.index", "Rapports mensuels"),
+    ],
+    Role.PLIE: [
+        ("web_people.plie", "Participants PLIE"),
+        ("web_reports_annual.bilan", "Bilan annuel"),
+    ],
     Role.ADMIN: [],
 }
-SECTION_OF = {"web_followup": "web_people", "web_hours": "web_people"}  # shown under another entry
+SECTION_OF = {
+    "web_followup": "web_people",
+    "web_hours": "web_people",
+    "web_reports_annual": "web_reports",
+    "web_reports_issued": "web_reports",
+}  # pages shown under another menu entry
 HOME_OF = {
     Role.FACILITATOR: "web_desk.dashboard",
     Role.COMPANY: "web_companies.my_lots",
@@ -132,6 +144,14 @@ def init_app(app: Flask) -> None:
     app.context_processor(_menu)
     for surface in (desk, markets, people, followup, companies, search, setup, hours):
         app.register_blueprint(surface.bp)
+    from clauses_service.web import reports, reports_annual
+
+    app.register_blueprint(reports.bp)
+
+    app.register_blueprint(reports_annual.bp)
+    from clauses_service.web import reports_issued
+
+    app.register_blueprint(reports_issued.bp)
     from clauses_service.web import imports
 
     app.register_blueprint(imports.bp)

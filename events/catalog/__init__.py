@@ -11,4 +11,5 @@ from events.catalog import (  # noqa: F401
     imports,
     markets,
     people,
+    reports,
 )

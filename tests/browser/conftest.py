@@ -100,9 +100,12 @@ def _seed(app) -> dict:
             ("facilitatrice@example.org", "facilitator", {}),
             ("bati@example.org", "company", {"sirets": [bati.siret]}),
             ("talant@example.org", "buyer", {"buyer_ids": [str(talant)]}),
+            ("dijon@example.org", "buyer", {"buyer_ids": [str(dijon)]}),
         ]:
             accounts.create_user(conn, email, PASSWORD, role, **extra)
     return {
+        "dijon": dijon,
+        "talant": talant,
         "market": market,
         "lot": lot,
         "other_market": other_market,

@@ -119,10 +119,11 @@ MENUS = {
         "Imports",
         "Entreprises",
         "Donneurs d'ordre",
+        "Rapports",
     ],
     "company": ["Mes lots", "Déclarer mes heures"],
-    "buyer": ["Mes marchés"],
-    "plie": ["Participants PLIE"],
+    "buyer": ["Mes marchés", "Rapports mensuels"],
+    "plie": ["Participants PLIE", "Bilan annuel"],
 }
 HOMES = {
     "facilitator": "/tableau-de-bord",
