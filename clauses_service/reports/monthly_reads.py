@@ -11,7 +11,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import String, case, func, select, type_coerce
 from sqlalchemy.engine import Connection
 
 from clauses_service.reports import pace
@@ -112,20 +112,50 @@ def contract_attributes(conn: Connection, buyer_id: str, survivors: dict) -> dic
     return {row[0]: (survivors.get(row[1], row[1]), *row[2:]) for row in conn.execute(query).all()}
 
 
-def _lines(conn: Connection, buyer_id: str, month: datetime.date) -> list:
-    """(contract id, market id, raw month, counted cents) of the lines that count, up to
-    ``month``: one pass over the buyer's lines (through its markets' contracts, by index).
-
-    The month comes raw from the driver (SQLite: ISO text; PostgreSQL: a date), to be
-    converted once per distinct month: a date conversion per line was most of the time.
-    """
+def _counting(buyer_id: str, month: datetime.date):
+    """The buyer's lines that count up to ``month`` (through its markets' contracts)."""
     joined = hours.join(contracts, c.contract_id == h.contract_id).join(
         markets, m.market_id == c.market_id
     )
+    return joined, (m.buyer_id == buyer_id, h.withdrawn.is_(False), h.month <= month)
+
+
+def _per_contract(conn: Connection, buyer_id: str, month: datetime.date) -> list:
+    """(contract id, cumulative cents, cents of ``month``): summed by the database."""
+    joined, conditions = _counting(buyer_id, month)
+    in_month = func.sum(case((h.month == month, h.counted_cents), else_=0))
     query = (
-        select(h.contract_id, c.market_id, type_coerce(h.month, String), h.counted_cents)
+        select(h.contract_id, func.sum(h.counted_cents), in_month)
         .select_from(joined)
-        .where(m.buyer_id == buyer_id, h.withdrawn.is_(False), h.month <= month)
+        .where(*conditions)
+        .group_by(h.contract_id)
+    )
+    return conn.execute(query).all()
+
+
+def _per_market_month(conn: Connection, buyer_id: str, month: datetime.date) -> list:
+    """(market id, raw month, cents). The month comes raw from the driver (SQLite: ISO
+    text; PostgreSQL: a date), converted once per distinct month."""
+    joined, conditions = _counting(buyer_id, month)
+    raw = type_coerce(h.month, String)
+    query = (
+        select(c.market_id, raw, func.sum(h.counted_cents))
+        .select_from(joined)
+        .where(*conditions)
+        .group_by(c.market_id, raw)
+    )
+    return conn.execute(query).all()
+
+
+def _lines_of(conn: Connection, buyer_id: str, month: datetime.date, contract_ids) -> list:
+    """(contract id, raw month, cents) of the given contracts' lines that count."""
+    if not contract_ids:
+        return []
+    joined, conditions = _counting(buyer_id, month)
+    query = (
+        select(h.contract_id, type_coerce(h.month, String), h.counted_cents)
+        .select_from(joined)
+        .where(*conditions, h.contract_id.in_(sorted(contract_ids)))
     )
     return conn.execute(query).all()
 
@@ -158,20 +188,14 @@ def read_hours(
     """Every sum of the report from one read of the buyer's hour lines: per contract,
     per market and month, and per month for the people of ``plie_people``."""
     person_of = {cid: info[0] for cid, info in attributes.items() if info[0] in plie_people}
-    # The hot loop (a line per contract and month) keys on the raw month; dates after.
-    this_month = {month, month.isoformat()}
-    cumulative: dict[str, int] = defaultdict(int)
-    in_month: dict[str, int] = defaultdict(int)
-    per_market: dict[tuple, int] = defaultdict(int)
+    # Sums by the database: a Python loop over every line was most of the report's time.
+    totals = _per_contract(conn, buyer_id, month)
+    per_market = {
+        (market, raw): cents for market, raw, cents in _per_market_month(conn, buyer_id, month)
+    }
     per_person: dict[tuple, int] = defaultdict(int)
-    for contract_id, market_id, raw, cents in _lines(conn, buyer_id, month):
-        cumulative[contract_id] += cents
-        per_market[market_id, raw] += cents
-        if raw in this_month:
-            in_month[contract_id] += cents
-        person = person_of.get(contract_id)
-        if person is not None:
-            per_person[person, raw] += cents
+    for contract_id, raw, cents in _lines_of(conn, buyer_id, month, person_of):
+        per_person[person_of[contract_id], raw] += cents
     dates: dict = {}
 
     def as_date(raw) -> datetime.date:
@@ -180,12 +204,12 @@ def read_hours(
         return dates[raw]
 
     rows = [
-        ContractHours(contract_id, *attributes[contract_id], cents, in_month.get(contract_id, 0))
-        for contract_id, cents in cumulative.items()
+        ContractHours(contract_id, *attributes[contract_id], int(cents), int(month_cents))
+        for contract_id, cents, month_cents in totals
     ]
     months: dict[str, list] = defaultdict(list)
     for market, line_month, cents in sorted(
-        (k[0], as_date(k[1]), v) for k, v in per_market.items()
+        (k[0], as_date(k[1]), int(v)) for k, v in per_market.items()
     ):
         months[market].append((line_month, cents))
     person_months: dict[str, dict] = defaultdict(dict)
