@@ -63,3 +63,30 @@ def run(command, key: str | None = None) -> dict:
         metadata={"source": {"kind": "web", "page": request.path}, "request_id": str(uuid.uuid4())},
         request_fingerprint=fingerprint(request.path, form, type(command).__name__),
     )
+
+
+def run_form(form, command, aliases: dict | None = None, step: str = "") -> dict | None:
+    """Run a form's command; on a domain or store error, show it in the form and return
+    None. ``step`` tells apart the commands one form sends (each its own one-time key)."""
+    from clauses_service.domain.errors import DomainError
+    from clauses_service.web.forms import show_domain_error
+    from events.errors import EventStoreError
+
+    try:
+        return run(command, f"{form.key}{step}" if form.key else None)
+    except DomainError as exc:
+        show_domain_error(form, exc, aliases)
+    except EventStoreError as exc:
+        form.form_errors.append(
+            "Ce formulaire a déjà été envoyé avec d'autres valeurs, ou la fiche a changé "
+            f"entre-temps : rechargez la page. ({exc.message})"
+        )
+    return None
+
+
+def render_form(template: str, form, status_ok: int = 200, **context):
+    """The form's page: 422 when it came back refused, ``status_ok`` otherwise."""
+    from flask import render_template
+
+    status = 422 if request.method == "POST" else status_ok
+    return render_template(template, form=form, **context), status

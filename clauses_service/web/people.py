@@ -22,10 +22,9 @@ from clauses_service.commands.people import (
     RegisterPerson,
     ValidateCandidate,
 )
-from clauses_service.domain.errors import DomainError
 from clauses_service.extensions import services
 from clauses_service.web import forms
-from clauses_service.web.access import not_found, page_roles, run
+from clauses_service.web.access import not_found, page_roles, render_form, run_form
 from clauses_service.web.export import Column, wants_export, xlsx_response
 from clauses_service.web.schedule import today
 from clauses_service.web.tables import Pager, page_number, search_text
@@ -39,7 +38,6 @@ from events.catalog.people import (
     Sex,
 )
 from events.catalog.sectors import Sector
-from events.errors import EventStoreError
 from projections import queries
 
 bp = Blueprint("web_people", __name__)
@@ -173,23 +171,8 @@ def detail(person_id):
 
 
 # ---- forms --------------------------------------------------------------------------------
-def _execute(form, command, aliases=None) -> dict | None:
-    """Run the command; on a domain or store error, show it in the form and return None."""
-    try:
-        return run(command, form.key)
-    except DomainError as exc:
-        forms.show_domain_error(form, exc, aliases)
-    except EventStoreError as exc:
-        form.form_errors.append(
-            "Ce formulaire a déjà été envoyé avec d'autres valeurs, ou la fiche a changé "
-            f"entre-temps : rechargez la page. ({exc.message})"
-        )
-    return None
-
-
-def _render(template, form, status_ok=200, **context):
-    status = 422 if request.method == "POST" else status_ok
-    return render_template(template, form=form, **context), status
+_execute = run_form  # the names the people, follow-up and hours pages use
+_render = render_form
 
 
 @bp.route("/personnes/nouvelle", methods=["GET", "POST"])

@@ -10,21 +10,19 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 
 from clauses_service.auth.roles import Role
 from clauses_service.commands.buyers import RegisterBuyer, SetBuyerContacts
 from clauses_service.commands.companies import RegisterCompany
 from clauses_service.commands.markets import AddLot, AmendLot, RegisterMarket
-from clauses_service.domain.errors import DomainError
 from clauses_service.extensions import services
-from clauses_service.web import forms, setup_forms
-from clauses_service.web.access import not_found, page_roles, run
+from clauses_service.web import setup_forms
+from clauses_service.web.access import not_found, page_roles, render_form, run_form
 from events.catalog.buyers import BuyerKind
 from events.catalog.companies import CompanyKind
 from events.catalog.markets import LegalBasis
 from events.catalog.sectors import Sector
-from events.errors import EventStoreError
 from projections import queries
 
 bp = Blueprint("web_setup", __name__)
@@ -32,25 +30,8 @@ FACILITATOR = Role.FACILITATOR
 HUNDRED = Decimal(100)
 
 
-def _execute(form, command, aliases=None, step: str = "") -> dict | None:
-    """Run the command; on a domain or store error, show it in the form and return None.
-
-    ``step`` tells apart the commands one form sends (each needs its own one-time key)."""
-    try:
-        return run(command, f"{form.key}{step}" if form.key else None)
-    except DomainError as exc:
-        forms.show_domain_error(form, exc, aliases)
-    except EventStoreError as exc:
-        form.form_errors.append(
-            "Ce formulaire a déjà été envoyé avec d'autres valeurs, ou la fiche a changé "
-            f"entre-temps : rechargez la page. ({exc.message})"
-        )
-    return None
-
-
-def _render(template: str, form, **context):
-    status = 422 if request.method == "POST" else 200
-    return render_template(template, form=form, **context), status
+_execute = run_form
+_render = render_form
 
 
 # ---- buyers ---------------------------------------------------------------------------------
