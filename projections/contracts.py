@@ -208,7 +208,7 @@ def apply_contracts(conn, events: Sequence[RecordedEvent]) -> None:
                 batches.add(_INSERT_CONTRACT, _started_row(event, position))
             case ContractExtended():
                 batches.flush()  # the contract row may still be buffered
-                batches.add(
+                conn.execute(
                     _UPDATE_CONTRACT["extended"],
                     {
                         "k_contract_id": str(event.contract_id),
@@ -216,10 +216,9 @@ def apply_contracts(conn, events: Sequence[RecordedEvent]) -> None:
                         "planned_end": event.planned_end,
                     },
                 )
-                batches.flush()
             case ContractEnded():
                 batches.flush()
-                batches.add(
+                conn.execute(
                     _UPDATE_CONTRACT["ended"],
                     {
                         "k_contract_id": str(event.contract_id),
@@ -229,7 +228,6 @@ def apply_contracts(conn, events: Sequence[RecordedEvent]) -> None:
                         "end_reason_text": event.reason_text,
                     },
                 )
-                batches.flush()
             case ExitRecorded():
                 batches.add(_INSERT_EXIT, _exit_row(event, position))
     batches.flush()

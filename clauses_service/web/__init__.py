@@ -124,6 +124,7 @@ def init_app(app: Flask) -> None:
     from clauses_service.web import (
         companies,
         desk,
+        export,
         followup,
         formatting,
         hours,
@@ -141,6 +142,7 @@ def init_app(app: Flask) -> None:
     ):
         app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
     formatting.init_app(app)
+    app.add_template_global(export.export_url, "export_url")  # list pages' XLSX link
     app.context_processor(_menu)
     for surface in (desk, markets, people, followup, companies, search, setup, hours):
         app.register_blueprint(surface.bp)

@@ -12,8 +12,8 @@ from clauses_service.commands.contracts import EndContract, RecordExit
 from clauses_service.commands.people import EndPlieLink, StartPlieLink
 from clauses_service.extensions import services
 from clauses_service.web import forms
-from clauses_service.web.access import not_found, page_roles
-from clauses_service.web.people import _execute, _person_for_form, _render
+from clauses_service.web.access import not_found, page_roles, render_form, run_form
+from clauses_service.web.people import _person_for_form
 from clauses_service.web.schedule import today
 from events.catalog.contracts import ContractEndReason, ExitOutcome, ExitStage
 from projections import queries
@@ -49,9 +49,9 @@ def plie_entry(person_id):
             entry_date=form.entry_date.data,
             referent=form.referent.data,
         )
-        if _execute(form, command) is not None:
+        if run_form(form, command) is not None:
             return _back(person_id, "Entrée au PLIE enregistrée.")
-    return _render("people/plie_entry.html", form, person=person)
+    return render_form("people/plie_entry.html", form, person=person)
 
 
 @bp.route("/personnes/<uuid:person_id>/plie/<uuid:link_id>/sortie", methods=["GET", "POST"])
@@ -71,9 +71,9 @@ def plie_exit(person_id, link_id):
             exit_date=form.exit_date.data,
             reason=form.reason.data,
         )
-        if _execute(form, command, {"link_id": None}) is not None:
+        if run_form(form, command, {"link_id": None}) is not None:
             return _back(person_id, "Sortie du PLIE enregistrée.")
-    return _render("people/plie_exit.html", form, person=person, link=link)
+    return render_form("people/plie_exit.html", form, person=person, link=link)
 
 
 @bp.route("/personnes/<uuid:person_id>/contrats/<uuid:contract_id>/fin", methods=["GET", "POST"])
@@ -91,9 +91,9 @@ def contract_end(person_id, contract_id):
             reason=ContractEndReason(form.reason.data),
             reason_text=(form.reason_text.data or "").strip() or None,
         )
-        if _execute(form, command, {"contract_id": None}) is not None:
+        if run_form(form, command, {"contract_id": None}) is not None:
             return _back(person_id, "Fin du contrat enregistrée.")
-    return _render("people/contract_end.html", form, person=person, contract=contract)
+    return render_form("people/contract_end.html", form, person=person, contract=contract)
 
 
 @bp.route("/personnes/<uuid:person_id>/contrats/<uuid:contract_id>/sortie", methods=["GET", "POST"])
@@ -113,6 +113,6 @@ def exit_(person_id, contract_id):
             observed_on=form.observed_on.data,
             detail=(form.detail.data or "").strip() or None,
         )
-        if _execute(form, command, {"contract_id": None}) is not None:
+        if run_form(form, command, {"contract_id": None}) is not None:
             return _back(person_id, "Sortie enregistrée.")
-    return _render("people/exit.html", form, person=person, contract=contract)
+    return render_form("people/exit.html", form, person=person, contract=contract)

@@ -14,9 +14,9 @@ from clauses_service.commands.contracts import CorrectHours, RecordHours, Withdr
 from clauses_service.commands.people import ErasePersonalData, MergePeople
 from clauses_service.extensions import services
 from clauses_service.web import hours_forms
-from clauses_service.web.access import not_found, page_roles
+from clauses_service.web.access import not_found, page_roles, render_form, run_form
 from clauses_service.web.followup import _contract_of
-from clauses_service.web.people import _execute, _person_for_form, _render
+from clauses_service.web.people import _person_for_form
 from clauses_service.web.tables import search_text
 from importers.cells import clean_month
 from importers.errors import CellError
@@ -68,14 +68,14 @@ def contract_hours(person_id, contract_id):
             hours=form.hours.data,
             training_hours=form.training_hours.data or 0,
         )
-        result = _execute(form, command, {"contract_id": None, "training_hours": "training_hours"})
+        result = run_form(form, command, {"contract_id": None, "training_hours": "training_hours"})
         if result is not None:
             flash("Heures enregistrées.", "success")
             for warning in result.get("warnings") or []:
                 flash(warning, "warning")
             return _hours_page(person_id, contract_id)
     lines, history = _lines(contract_id)
-    return _render(
+    return render_form(
         "hours/contract.html", form, person=person, contract=contract, lines=lines, history=history
     )
 
@@ -110,10 +110,10 @@ def correct(person_id, contract_id, month):
             training_hours=form.training_hours.data or 0,
             reason=form.reason.data,
         )
-        if _execute(form, command, {"contract_id": None, "month": None}) is not None:
+        if run_form(form, command, {"contract_id": None, "month": None}) is not None:
             flash("Correction enregistrée ; l'ancienne valeur reste dans l'historique.", "success")
             return _hours_page(person_id, contract_id)
-    return _render(
+    return render_form(
         "hours/correct.html", form, person=person, contract=contract, line=line, month=day
     )
 
@@ -131,10 +131,10 @@ def withdraw(person_id, contract_id, month):
     form = hours_forms.WithdrawHoursForm()
     if form.validate_on_submit():
         command = WithdrawHours(contract_id=contract_id, month=day, reason=form.reason.data)
-        if _execute(form, command, {"contract_id": None, "month": None}) is not None:
+        if run_form(form, command, {"contract_id": None, "month": None}) is not None:
             flash("Heures retirées : elles ne comptent plus.", "success")
             return _hours_page(person_id, contract_id)
-    return _render(
+    return render_form(
         "hours/withdraw.html", form, person=person, contract=contract, line=line, month=day
     )
 
@@ -186,10 +186,10 @@ def merge(person_id):
             form.confirm.errors = ["Cochez la case pour confirmer la fusion."]
         else:
             command = MergePeople(keep_id=person_id, duplicate_id=uuid.UUID(form.duplicate.data))
-            if _execute(form, command, {"duplicate_id": "duplicate", "keep_id": None}) is not None:
+            if run_form(form, command, {"duplicate_id": "duplicate", "keep_id": None}) is not None:
                 flash("Fiches fusionnées.", "success")
                 return redirect(url_for("web_people.detail", person_id=person_id))
-    return _render("hours/merge.html", form, person=person, text=text, candidates=candidates)
+    return render_form("hours/merge.html", form, person=person, text=text, candidates=candidates)
 
 
 def _is_uuid(text: str) -> bool:
@@ -208,7 +208,7 @@ def erase(person_id):
     if form.validate_on_submit():
         if not form.confirm.data:
             form.confirm.errors = ["Cochez la case pour confirmer l'effacement."]
-        elif _execute(form, ErasePersonalData(person_id=person_id), {"person_id": None}):
+        elif run_form(form, ErasePersonalData(person_id=person_id), {"person_id": None}):
             flash("Données personnelles effacées.", "success")
             return redirect(url_for("web_people.detail", person_id=person_id))
-    return _render("hours/erase.html", form, person=person)
+    return render_form("hours/erase.html", form, person=person)

@@ -171,17 +171,13 @@ def detail(person_id):
 
 
 # ---- forms --------------------------------------------------------------------------------
-_execute = run_form  # the names the people, follow-up and hours pages use
-_render = render_form
-
-
 @bp.route("/personnes/nouvelle", methods=["GET", "POST"])
 @page_roles(FACILITATOR)
 def register():
     form = forms.PersonForm()
     if form.validate_on_submit():
         person_id = uuid.uuid4()
-        result = _execute(
+        result = run_form(
             form,
             RegisterPerson(
                 person_id=person_id,
@@ -207,7 +203,7 @@ def register():
                     "warning",
                 )
             return redirect(url_for("web_people.detail", person_id=result["person_id"]))
-    return _render("people/register.html", form)
+    return render_form("people/register.html", form)
 
 
 def _person_for_form(person_id) -> dict:
@@ -226,7 +222,7 @@ def orient(person_id):
     if request.method == "GET":
         form.oriented_on.data = today()
     if form.validate_on_submit():
-        result = _execute(
+        result = run_form(
             form,
             OrientCandidate(
                 person_id=person_id,
@@ -240,7 +236,7 @@ def orient(person_id):
         if result is not None:
             flash("Orientation enregistrée.", "success")
             return redirect(url_for("web_people.detail", person_id=person_id))
-    return _render("people/orientation.html", form, person=person)
+    return render_form("people/orientation.html", form, person=person)
 
 
 def _orientation_choices(person: dict) -> list[SelectChoice]:
@@ -291,7 +287,7 @@ def validate(person_id):
     if form.validate_on_submit():
         evidence = _evidence(form)
         if evidence is not None:
-            result = _execute(
+            result = run_form(
                 form,
                 ValidateCandidate(
                     person_id=person_id,
@@ -313,7 +309,7 @@ def validate(person_id):
                 for warning in result.get("warnings") or ():
                     flash(warning, "warning")
                 return redirect(url_for("web_people.detail", person_id=person_id))
-    return _render("people/validation.html", form, person=person)
+    return render_form("people/validation.html", form, person=person)
 
 
 @bp.route("/personnes/<uuid:person_id>/refus", methods=["GET", "POST"])
@@ -325,7 +321,7 @@ def refuse(person_id):
     if request.method == "GET":
         _prefill_decision(form, person, form.refused_on)
     if form.validate_on_submit():
-        result = _execute(
+        result = run_form(
             form,
             RefuseCandidate(
                 person_id=person_id,
@@ -340,7 +336,7 @@ def refuse(person_id):
         if result is not None:
             flash("Refus enregistré.", "success")
             return redirect(url_for("web_people.detail", person_id=person_id))
-    return _render("people/refusal.html", form, person=person)
+    return render_form("people/refusal.html", form, person=person)
 
 
 def _lot_choices(conn) -> list[SelectChoice]:
@@ -381,7 +377,7 @@ def contract(person_id):
     if form.validate_on_submit():
         market_id, _, lot_id = form.lot.data.partition(":")
         override = (form.override_reason.data or "").strip() if form.override.data else None
-        result = _execute(
+        result = run_form(
             form,
             StartContract(
                 contract_id=uuid.uuid4(),
@@ -402,4 +398,6 @@ def contract(person_id):
         if result is not None:
             flash("Contrat enregistré.", "success")
             return redirect(url_for("web_people.detail", person_id=person_id))
-    return _render("people/contract.html", form, person=person, has_lots=len(form.lot.choices) > 1)
+    return render_form(
+        "people/contract.html", form, person=person, has_lots=len(form.lot.choices) > 1
+    )

@@ -11,7 +11,6 @@ from flask import Blueprint, render_template
 from clauses_service.auth.roles import Role
 from clauses_service.extensions import services
 from clauses_service.web.access import page_roles
-from clauses_service.web.export import export_url
 from clauses_service.web.tables import search_text
 from events.catalog.buyers import BuyerKind
 from projections import queries
@@ -19,11 +18,6 @@ from projections import queries
 bp = Blueprint("web_search", __name__)
 SHOWN = 10  # per kind; the "see all" link opens the full list with the same text
 MIN_LENGTH = 2
-
-
-@bp.app_template_global("export_url")
-def _export_url() -> str:
-    return export_url()
 
 
 @bp.get("/recherche")

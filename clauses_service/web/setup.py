@@ -30,10 +30,6 @@ FACILITATOR = Role.FACILITATOR
 HUNDRED = Decimal(100)
 
 
-_execute = run_form
-_render = render_form
-
-
 # ---- buyers ---------------------------------------------------------------------------------
 @bp.route("/donneurs-ordre/nouveau", methods=["GET", "POST"])
 @page_roles(FACILITATOR)
@@ -41,12 +37,12 @@ def new_buyer():
     form = setup_forms.BuyerForm()
     if form.validate_on_submit():
         buyer_id = uuid.uuid4()
-        done = _execute(
+        done = run_form(
             form,
             RegisterBuyer(buyer_id=buyer_id, name=form.name.data, kind=BuyerKind(form.kind.data)),
         )
         if done is not None and form.emails:
-            done = _execute(
+            done = run_form(
                 form,
                 SetBuyerContacts(buyer_id=buyer_id, emails=form.emails),
                 {"emails": "contacts"},
@@ -58,7 +54,7 @@ def new_buyer():
         if done is not None:
             flash(f"Donneur d'ordre « {form.name.data.strip()} » enregistré.", "success")
             return redirect(url_for("web_companies.buyers"))
-    return _render("setup/buyer.html", form)
+    return render_form("setup/buyer.html", form)
 
 
 @bp.route("/donneurs-ordre/<uuid:buyer_id>/contacts", methods=["GET", "POST"])
@@ -73,10 +69,10 @@ def buyer_contacts(buyer_id):
         form.contacts.data = "\n".join(buyer["contacts"])
     if form.validate_on_submit():
         command = SetBuyerContacts(buyer_id=buyer_id, emails=form.emails)
-        if _execute(form, command, {"emails": "contacts"}) is not None:
+        if run_form(form, command, {"emails": "contacts"}) is not None:
             flash("Destinataires du rapport mensuel enregistrés.", "success")
             return redirect(url_for("web_companies.buyers"))
-    return _render("setup/contacts.html", form, buyer=buyer)
+    return render_form("setup/contacts.html", form, buyer=buyer)
 
 
 # ---- companies ------------------------------------------------------------------------------
@@ -92,10 +88,10 @@ def new_company():
             name=form.name.data,
             kind=CompanyKind(form.kind.data),
         )
-        if _execute(form, command) is not None:
+        if run_form(form, command) is not None:
             flash(f"Entreprise « {form.name.data.strip()} » enregistrée.", "success")
             return redirect(url_for("web_companies.detail", company_id=company_id))
-    return _render("setup/company.html", form)
+    return render_form("setup/company.html", form)
 
 
 # ---- markets and lots -----------------------------------------------------------------------
@@ -120,10 +116,10 @@ def new_market():
             start_date=form.start_date.data,
             end_date=form.end_date.data,
         )
-        if _execute(form, command, {"buyer_id": "buyer"}) is not None:
+        if run_form(form, command, {"buyer_id": "buyer"}) is not None:
             flash(f"Marché {form.reference.data.strip()} enregistré ; ajoutez ses lots.", "success")
             return redirect(url_for("web_setup.new_lot", market_id=market_id))
-    return _render("setup/market.html", form)
+    return render_form("setup/market.html", form)
 
 
 def _market(market_id) -> dict:
@@ -165,10 +161,10 @@ def new_lot(market_id):
                 hourly_cost=form.hourly_cost.data,
                 manual_hours=form.manual_hours.data,
             )
-            if _execute(form, command) is not None:
+            if run_form(form, command) is not None:
                 flash(f"Lot {form.number.data.strip()} ajouté au marché.", "success")
                 return redirect(url_for("web_markets.detail", market_id=market_id))
-    return _render("setup/lot.html", form, market=market)
+    return render_form("setup/lot.html", form, market=market)
 
 
 @bp.route("/marches/<uuid:market_id>/lots/<uuid:lot_id>/avenant", methods=["GET", "POST"])
@@ -188,7 +184,7 @@ def amend_lot(market_id, lot_id):
             required_hours=form.required_hours.data,
             amount_excl_vat=form.amount_excl_vat.data,
         )
-        if _execute(form, command) is not None:
+        if run_form(form, command) is not None:
             flash(f"Avenant enregistré sur le lot {lot['number']}.", "success")
             return redirect(url_for("web_markets.detail", market_id=market_id))
-    return _render("setup/amendment.html", form, market=market, lot=lot)
+    return render_form("setup/amendment.html", form, market=market, lot=lot)
