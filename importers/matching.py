@@ -53,6 +53,7 @@ class Lookups:
         self._companies: dict[str, dict | None] = {}
         self._lots: dict[tuple[str, str | None], LotRef | RowProblem] = {}
         self._people: dict[tuple, list[dict]] = {}
+        self._identities: dict[tuple, UUID | RowProblem] = {}
         self._person_ids: dict[str, str | None] = {}
         self.merge_groups: dict = {}
 
@@ -72,7 +73,7 @@ class Lookups:
                 self._lots[key] = problem
         found = self._lots[key]
         if isinstance(found, RowProblem):
-            raise found
+            raise RowProblem(found.column, found.message)  # fresh: no traceback kept
         return found
 
     def _find_lot(self, reference: str, number: str | None, labels: dict[str, str]) -> LotRef:
@@ -128,6 +129,17 @@ class Lookups:
         return UUID(survivor)
 
     def person_by_identity(self, last_name: str, first_name: str, birth_date: date) -> UUID:
+        """The one person registered under this identity; remembered per raw identity, so
+        a relevé naming a person on sixty rows normalises and queries once."""
+        raw = (last_name, first_name, birth_date)
+        found = self._identities.get(raw)
+        if found is None:
+            found = self._identities[raw] = self._person_by_identity(*raw)
+        if isinstance(found, RowProblem):
+            raise RowProblem(found.column, found.message)  # fresh: no traceback kept
+        return found
+
+    def _person_by_identity(self, last_name, first_name, birth_date) -> UUID | RowProblem:
         from clauses_service.domain.names import match_key
 
         key = match_key(last_name, first_name, birth_date)
@@ -136,14 +148,14 @@ class Lookups:
         found = self._people[key]
         who = f"« {last_name} {first_name} », né(e) le {_fr(birth_date)}"
         if not found:
-            raise RowProblem(
+            return RowProblem(
                 "last_name",
                 f"Nom, Prénom, Date de naissance : aucune personne enregistrée sous {who} ; "
                 "vérifiez l'orthographe et la date de naissance, ou demandez au "
                 "facilitateur d'enregistrer et de valider cette personne.",
             )
         if len(found) > 1:
-            raise RowProblem(
+            return RowProblem(
                 "last_name",
                 f"Nom, Prénom, Date de naissance : {len(found)} personnes sont enregistrées "
                 f"sous {who} ; le facilitateur doit rattacher cette ligne à la bonne personne.",

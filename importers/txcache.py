@@ -1,52 +1,78 @@
-"""The write transaction of a whole file, seen through a stream cache.
+"""The write transaction of a whole file, seen through a stream cache with staged appends.
 
 A file of thousands of rows calls the contract handlers thousands of times, and each
 call reads the same contract, market and person streams again. Inside the write
 transaction nobody else appends (the append lock is held), so a stream read once stays
-true as long as this transaction's own appends are added to it: ``append`` goes to
-the real transaction, then extends the cached copy. Each row's events carry the row's
-source in their metadata (``row_metadata``). Folds are reused too (``memo_fold``, called
-by ``handlers.base.load``): a fold whose ``evolve`` is known continues from the
-state it had when its stream grows.
+true as long as this transaction's own appends are added to it.
 
-``savepoint()`` undoes what one row appended when a later step of that row fails (a
-contract started, then its hours refused): the database rolls back to the savepoint
-and the transaction's bookkeeping (stream versions, recorded events, cache) with it.
+Appends are *staged*: ``append`` checks the expected version against the cached stream,
+adds the events to the cached copy (so the next row sees them) and keeps them in order;
+``flush()`` hands them to the real transaction, in that order, once the file is
+decided. Each row's events carry the row's source in their metadata (``row_metadata``).
+Folds are reused too (``memo_fold``, called by ``handlers.base.load``): a fold whose
+``evolve`` is known continues from the state it had when its stream grows.
+
+``savepoint()`` undoes what one row staged when a later step of that row fails (a
+contract started, then its hours refused). Nothing of the row has reached the database
+yet, so undoing it is dropping its staged events and the cached copies they extended:
+no database savepoint per row.
+
+Staged events are visible only to this object, as ``RecordedEvent`` with provisional
+positions above every real one (in staging order) and no event id yet; once flushed,
+the cache holds the recorded events instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
-from events.recorded import RecordedEvent
+from events.errors import ConcurrencyError
+from events.recorded import AppendResult, RecordedEvent
 from events.store import StoreTransaction
+
+PROVISIONAL = 1 << 62  # staged positions sort after every position of the log
+
+
+class _Staged(NamedTuple):
+    stream_type: str
+    stream_id: str
+    version: int  # the stream's version before these events
+    events: list
+    metadata: dict | None
 
 
 class CachedTransaction:
     def __init__(self, tx: StoreTransaction) -> None:
         self._tx = tx
         self._streams: dict[str, list[RecordedEvent]] = {}
-        self._journal: list[tuple[str, int]] | None = None
         self._folds: dict[tuple[str, Callable], tuple[int, Any]] = {}
+        self._staged: list[_Staged] = []
+        self._staged_count = 0
         self.row_metadata: dict[str, Any] = {}
 
     def __getattr__(self, name: str) -> Any:
-        # connection, store, metadata, recorded, idempotent_result... of the real one.
+        # connection, store, metadata, idempotent_result... of the real one.
         return getattr(self._tx, name)
 
     @property
     def inner(self) -> StoreTransaction:
         return self._tx
 
-    def read_stream(self, stream_id: str) -> list[RecordedEvent]:
+    def read_stream(self, stream_id) -> list[RecordedEvent]:
+        """The stream as this transaction sees it; ``stream_id`` may be the UUID itself
+        (one list, remembered under both keys: no string formatting per call)."""
         cached = self._streams.get(stream_id)
         if cached is None:
-            cached = self._streams[stream_id] = list(self._tx.read_stream(stream_id))
+            name = str(stream_id)
+            cached = self._streams.get(name)
+            if cached is None:
+                cached = self._streams[name] = list(self._tx.read_stream(name))
+            self._streams[stream_id] = cached
         return cached
 
-    def memo_fold(self, stream_id: str, fold: Callable[[Any], Any]) -> Any:
+    def memo_fold(self, stream_id, fold: Callable[[Any], Any]) -> Any:
         """``fold`` of the stream, reused (states are frozen dataclasses) and, when the
         stream grew, continued with ``fold.evolve``. ``handlers.base.load`` calls it."""
         events = self.read_stream(stream_id)
@@ -64,7 +90,8 @@ class CachedTransaction:
         return state
 
     def stream_version(self, stream_id: str) -> int:
-        return self._tx.stream_version(stream_id)
+        cached = self.read_stream(stream_id)
+        return cached[-1].stream_version if cached else 0
 
     def append(
         self,
@@ -73,37 +100,82 @@ class CachedTransaction:
         expected_version: int | None,
         events: Sequence[Any],
         metadata: dict | None = None,
-    ):
-        if self._journal is not None:
-            self._journal.append((stream_id, self._tx.stream_version(stream_id)))
-        before = len(self._tx.recorded)
-        meta = {**self.row_metadata, **(metadata or {})}
-        result = self._tx.append(stream_type, stream_id, expected_version, events, meta or None)
-        cached = self._streams.get(stream_id)
-        if cached is not None:
-            cached.extend(self._tx.recorded[before:])
-        return result
+    ) -> AppendResult:
+        """Stage ``events``; a stale ``expected_version`` raises, as the store would."""
+        current = self.stream_version(stream_id)
+        if expected_version is not None and expected_version != current:
+            raise ConcurrencyError(stream_id, expected_version, current)
+        if not events:
+            return AppendResult(stream_id, current, current, (), ())
+        meta = {**self._tx.metadata, **self.row_metadata, **(metadata or {})}
+        self._staged.append(_Staged(stream_type, stream_id, current, list(events), meta))
+        cached = self._streams[stream_id]
+        for offset, event in enumerate(events, start=1):
+            self._staged_count += 1
+            spec = self._tx.registry.spec_for_class(type(event))
+            cached.append(
+                RecordedEvent(
+                    PROVISIONAL + self._staged_count,
+                    None,
+                    stream_type,
+                    stream_id,
+                    current + offset,
+                    spec.name,
+                    spec.version,
+                    event,
+                    meta,
+                    self._tx.recorded_at if hasattr(self._tx, "recorded_at") else None,
+                    None,
+                )
+            )
+        return AppendResult(stream_id, current + 1, current + len(events), (), ())
+
+    def flush(self) -> None:
+        """Hand every staged append to the real transaction, in staging order.
+
+        Between rows only (never inside ``savepoint()``): the import flushes every few
+        thousand rows, so that the encoded rows go to the database as it goes instead of
+        waiting, all of them, in memory until the end of the file."""
+        staged, self._staged = self._staged, []
+        versions = self._tx._versions
+        recorded = self._tx.recorded
+        for entry in staged:
+            # The cache read the stream: the real transaction need not ask its version.
+            versions.setdefault(entry.stream_id, entry.version)
+            self._tx.append(
+                entry.stream_type, entry.stream_id, entry.version, entry.events, entry.metadata
+            )
+            # The cache now holds the recorded events themselves (no provisional copies).
+            count = len(entry.events)
+            self._streams[entry.stream_id][entry.version : entry.version + count] = recorded[
+                -count:
+            ]
+        write_pending = getattr(self._tx, "flush", None)  # SQLite buffers its inserts
+        if write_pending is not None:
+            write_pending()
+
+    def release(self) -> None:
+        """Flush, then forget the cached streams and folds (the file is decided)."""
+        self.flush()
+        self._streams.clear()
+        self._folds.clear()
+
+    @property
+    def pending(self) -> int:
+        """Events staged and not flushed yet."""
+        return sum(len(entry.events) for entry in self._staged)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
-        """Everything appended inside is undone if the block raises."""
-        outer_journal, self._journal = self._journal, []
-        recorded = len(self._tx.recorded)
-        savepoint = self._tx.connection.begin_nested()
+        """Everything staged inside is undone if the block raises."""
+        mark = len(self._staged)
         try:
             yield
         except BaseException:
-            savepoint.rollback()
-            for stream_id, version in reversed(self._journal):
-                self._tx._versions[stream_id] = version
-                self._streams.pop(stream_id, None)
-                for key in [k for k in self._folds if k[0] == stream_id]:
+            for entry in reversed(self._staged[mark:]):
+                cached = self._streams[entry.stream_id]
+                del cached[len(cached) - len(entry.events) :]
+                for key in [k for k in self._folds if str(k[0]) == entry.stream_id]:
                     del self._folds[key]
-            del self._tx.recorded[recorded:]
+            del self._staged[mark:]
             raise
-        else:
-            savepoint.commit()
-        finally:
-            if outer_journal is not None:
-                outer_journal.extend(self._journal)
-            self._journal = outer_journal

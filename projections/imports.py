@@ -34,6 +34,7 @@ from events.catalog.imports import (
     RowStatus,
     TimesheetImported,
 )
+from events.catalog.people import PersonalDataErased
 from events.recorded import RecordedEvent
 from importers import sealing
 from projections.amounts import to_cents
@@ -89,6 +90,7 @@ import_rows = Table(
     Column("resolved_at", DateTime(timezone=True), nullable=True),
     Index("ix_rm_import_rows_queue", "queue", "month"),
     Index("ix_rm_import_rows_company", "import_company_id", "queue"),
+    Index("ix_rm_import_rows_person", "person_id"),
 )
 
 
@@ -211,13 +213,35 @@ def apply(conn, events: Sequence[RecordedEvent]) -> None:
                 _resolve(conn, recorded, "fixed", f"Corrigée : {reason}"[:500], **values)
             case ImportRowDismissed():
                 _resolve(conn, recorded, "dismissed", event.reason)
+            case PersonalDataErased():
+                _forget_person(conn, str(event.person_id))
+
+
+def _forget_person(conn, person_id: str) -> None:
+    """The erased person's rows keep their figures, not their names (their key is gone,
+    so a rebuild gives the same)."""
+    where = import_rows.c.person_id == person_id
+    for import_id, row_number, cells in conn.execute(
+        select(import_rows.c.import_id, import_rows.c.row_number, import_rows.c.cells).where(where)
+    ).all():
+        conn.execute(
+            update(import_rows)
+            .where(import_rows.c.import_id == import_id, import_rows.c.row_number == row_number)
+            .values(cells=sealing.without_identity(dict(cells or {})))
+        )
 
 
 PROJECTION = Projection(
     name="imports",
-    version=1,
+    version=2,
     handles=frozenset(
-        {"TimesheetImported", "ImportRowsDecided", "ImportRowFixed", "ImportRowDismissed"}
+        {
+            "TimesheetImported",
+            "ImportRowsDecided",
+            "ImportRowFixed",
+            "ImportRowDismissed",
+            "PersonalDataErased",
+        }
     ),
     tables=(imports, import_rows),
     apply=apply,

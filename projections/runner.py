@@ -29,6 +29,9 @@ class UnknownProjection(LookupError):
         self.message = self.args[0]
 
 
+INLINE_SLICE = 5000  # events per apply call (projections apply page by page anyway)
+
+
 class ProjectionRunner:
     def __init__(
         self, store: SqlEventStore, projections: Sequence[Projection], page_size: int = 1000
@@ -87,7 +90,10 @@ class ProjectionRunner:
                 # from the log, which on this connection includes this transaction's events.
                 self._catch_up_on(conn, projection, after)
             else:
-                projection.apply(conn, mine)
+                # In slices: a whole-file import's 100,000 events would otherwise build
+                # every row of every read table in memory at once.
+                for start in range(0, len(mine), INLINE_SLICE):
+                    projection.apply(conn, mine[start : start + INLINE_SLICE])
                 checkpoints.write(conn, projection.name, projection.version, mine[-1].position)
 
     def _current_position(self, conn: Connection, projection: Projection) -> int:

@@ -34,7 +34,7 @@ def load(ctx: Context, stream_id: str, fold: Callable[[Iterable[Any]], S]) -> S:
     """Fold a stream (as this transaction sees it) into its state."""
     memo = getattr(ctx.tx, "memo_fold", None)  # a whole-file import reuses its folds
     if memo is not None:
-        return memo(str(stream_id), fold)
+        return memo(stream_id, fold)
     return fold(recorded.event for recorded in ctx.tx.read_stream(str(stream_id)))
 
 

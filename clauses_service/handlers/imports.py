@@ -140,6 +140,9 @@ def _shown(outcome: RowOutcome) -> dict:
     }
 
 
+FLUSH_EVERY = 2000  # rows decided between two hand-overs of their events to the database
+
+
 def import_timesheet(cmd: ImportTimesheet, ctx: Context) -> dict:
     from importers.apply import FileContext, decide_row
     from importers.matching import Lookups
@@ -177,18 +180,21 @@ def import_timesheet(cmd: ImportTimesheet, ctx: Context) -> dict:
     outcomes: list[RowOutcome] = []
     rejected_shown: list[dict] = []
     months: set = set()
+    import_id = str(cmd.import_id)
     for parsed in cmd.reader:
         cached.row_metadata = {
             "source": {
                 "kind": "import",
-                "import_id": str(cmd.import_id),
+                "import_id": import_id,
                 "file": cmd.filename,
                 "row": parsed.row_number,
             }
         }
         outcome = decide_row(row_ctx, parsed, file)
         if outcome.status is RowStatus.REJECTED:
-            public, sealed = sealing.seal(ctx.tx.connection, cmd.import_id, outcome.cells)
+            public, sealed = sealing.seal(
+                ctx.tx.connection, cmd.import_id, outcome.cells, outcome.person_id
+            )
             outcome = replace(outcome, cells=public, sealed_cells=sealed)
         outcomes.append(outcome)
         counts["rows"] += 1
@@ -202,7 +208,10 @@ def import_timesheet(cmd: ImportTimesheet, ctx: Context) -> dict:
             rejected_shown.append(_shown(outcome))
         if progress is not None:
             progress(counts["rows"])
+        if counts["rows"] % FLUSH_EVERY == 0:
+            cached.flush()
     cached.row_metadata = {}
+    cached.release()  # the rows' events, in row order, before the import's own
     summary = cmd.reader.summary
     summary_data = {
         "file_format": summary.file_format,
@@ -307,10 +316,10 @@ def fix_import_row(cmd: FixImportRow, ctx: Context) -> dict:
     if outcome.status is RowStatus.REJECTED:
         column, message = next(iter(outcome.errors.items()))
         raise RuleViolation(message, field=column)
+    cached.flush()
     changed = {name: str(value) for name, value in cmd.values.items()}
     if cmd.person_id is not None:
         changed["person_id"] = str(cmd.person_id)
-    cached.row_metadata = {}
     save(
         ctx,
         STREAM_TYPE,

@@ -31,7 +31,7 @@ from clauses_service.commands.people import (
 from clauses_service.domain import people
 from clauses_service.domain import people_decisions as decide
 from clauses_service.domain.people import Person
-from clauses_service.handlers.base import Context, save
+from clauses_service.handlers.base import Context, load, save
 from clauses_service.identity import Vault, vault_for
 from events.catalog.people import (
     STREAM_TYPE,
@@ -71,19 +71,19 @@ def _absorbed_ids(ctx: Context, state: Person) -> list[UUID]:
         if person_id in found:
             continue
         found.append(person_id)
-        frontier.extend(_fold(ctx, person_id)[0].absorbed)
+        frontier.extend(load(ctx, person_id, people.fold).absorbed)
     return found
 
 
 def survivor_id(ctx: Context, person_id) -> UUID | None:
     """The person at the end of the merge chain of ``person_id`` (itself if not merged)."""
-    state = _fold(ctx, person_id)[0]
+    state = load(ctx, person_id, people.fold)
     if not state.exists:
         return None
     for _ in range(_MAX_CHAIN):
         if state.merged_into is None:
             return state.person_id
-        state = _fold(ctx, state.merged_into)[0]
+        state = load(ctx, state.merged_into, people.fold)
     raise RuntimeError(f"merge chain too long from {person_id}")
 
 

@@ -187,3 +187,64 @@ def test_the_identities_of_rejected_rows_are_shredded_once_the_queue_is_empty(im
     world.runner.rebuild(["imports"])
     with world.t.store.reading() as conn:
         assert queries.get_import_row(conn, import_id, 6)["cells"] == cells
+
+
+def test_erasing_a_person_shreds_the_identity_of_their_waiting_rows(make_store):
+    from clauses_service.commands.people import ErasePersonalData
+
+    world = build_world(make_store())
+    data = xlsx_bytes(
+        [
+            TEMPLATE_HEADERS,
+            # Nguyen is matched, but has no contract and the row gives no start: rejected.
+            good_row(
+                Nom="Nguyen",
+                Prénom="Van Anh",
+                **{"Date de naissance": "01/02/1995", "Début contrat": ""},
+            ),
+            good_row(Nom="Inconnu", Prénom="Paul"),
+        ]
+    )
+    result = run_import(
+        world.t.store,
+        data,
+        "releve.xlsx",
+        "entreprise@example.org",
+        company_id=world.company.company_id,
+        today=TODAY,
+    )
+    import_id = uuid.UUID(result["import_id"])
+    with world.t.store.reading() as conn:
+        row = queries.get_import_row(conn, import_id, 2)
+    assert str(row["person_id"]) == str(world.nguyen)
+    assert (row["queue"], row["cells"]["last_name"]) == ("pending", "Nguyen")
+
+    execute(world.t.store, ErasePersonalData(person_id=world.nguyen), "facilitatrice")
+
+    with world.t.store.reading() as conn:
+        erased = queries.get_import_row(conn, import_id, 2)
+        other = queries.get_import_row(conn, import_id, 3)
+    assert "last_name" not in erased["cells"] and "birth_date" not in erased["cells"]
+    assert erased["cells"]["market_reference"] == "M2023-001"
+    assert erased["queue"] == "pending"  # still to be dealt with, without a name
+    assert other["cells"]["last_name"] == "Inconnu"  # someone else's row keeps its cells
+    # In the log the row's identity was sealed with Nguyen's key, destroyed with it.
+    from events.catalog.imports import ImportRowsDecided, import_stream
+    from importers import sealing
+
+    decided = [
+        outcome
+        for recorded in world.t.store.read_stream(import_stream(import_id))
+        if isinstance(recorded.event, ImportRowsDecided)
+        for outcome in recorded.event.rows
+    ]
+    sealed = {outcome.row_number: outcome for outcome in decided if outcome.sealed_cells}
+    with world.t.store.reading() as conn:
+        opened = {
+            n: sealing.unseal(conn, import_id, o.cells, o.sealed_cells) for n, o in sealed.items()
+        }
+    assert "last_name" not in opened[2] and opened[3]["last_name"] == "Inconnu"
+    world.runner.rebuild(["imports"])
+    with world.t.store.reading() as conn:
+        assert queries.get_import_row(conn, import_id, 2)["cells"] == erased["cells"]
+        assert queries.get_import_row(conn, import_id, 3)["cells"] == other["cells"]
