@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Every Unicode space a spreadsheet may carry: no-break (U+00A0), narrow no-break
 # (U+202F, the French thousands separator), thin (U+2009), figure (U+2007)...
@@ -26,6 +27,7 @@ def remove_spaces(text: str) -> str:
     return _SPACES.sub("", text)
 
 
+@lru_cache(maxsize=8192)  # names and headers repeat on every row of a relevé
 def fold_words(text: str) -> str:
     """Lower case, no accents, punctuation turned into single spaces."""
     if text.isascii():

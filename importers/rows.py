@@ -115,6 +115,9 @@ def _cleaner(name: str, date1904: bool, today: date | None) -> Callable[[Any, st
     }[name]
 
 
+MEMO_CELLS = 20_000  # distinct cells remembered per file (bounded: a hostile sheet)
+
+
 class RowParser:
     """Cleans the cells of one row according to the header mapping."""
 
@@ -126,6 +129,7 @@ class RowParser:
             if name != "contract_type"
         }
         self.labels = {name: mapping.label(name) for name in mapping.columns}
+        self._memo: dict[tuple, tuple[bool, Any, str | None]] = {}
 
     def raw(self, row: Sequence[Any]) -> dict[str, Any]:
         return {
@@ -133,21 +137,44 @@ class RowParser:
             for name, index in self.mapping.columns.items()
         }
 
+    def _clean(self, name: str, value: Any) -> tuple[bool, Any, str | None]:
+        """(cleaned?, value or error message, warning) of one cell."""
+        try:
+            if name == "contract_type":
+                cleaned, warning = cells.clean_contract_type(value, self.labels[name])
+                return True, cleaned, warning
+            return True, self.cleaners[name](value, self.labels[name]), None
+        except CellError as error:
+            return False, error.message, None
+
+    def _clean_memo(self, name: str, value: Any) -> tuple[bool, Any, str | None]:
+        # A relevé repeats its SIRET, market, lot, months, dates and hours on every row
+        # and each person's name on every month: clean each distinct cell once. The
+        # cleaners are pure (``today`` and the date system are fixed per file). The type
+        # is part of the key: 1, 1.0 and True are equal in Python, not as cells.
+        try:
+            key = (name, value.__class__, value)
+            hit = self._memo.get(key)
+        except TypeError:  # an unhashable cell value: clean it every time
+            return self._clean(name, value)
+        if hit is None:
+            hit = self._clean(name, value)
+            if len(self._memo) < MEMO_CELLS:
+                self._memo[key] = hit
+        return hit
+
     def parse(self, row_number: int, raw: dict[str, Any]) -> ParsedRow:
         values: dict[str, Any] = {}
         errors: dict[str, str] = {}
         warnings: list[str] = []
         for name, value in raw.items():
-            label = self.labels[name]
-            try:
-                if name == "contract_type":
-                    values[name], warning = cells.clean_contract_type(value, label)
-                    if warning:
-                        warnings.append(warning)
-                else:
-                    values[name] = self.cleaners[name](value, label)
-            except CellError as error:
-                errors[name] = error.message
+            ok, cleaned, warning = self._clean_memo(name, value)
+            if ok:
+                values[name] = cleaned
+            else:
+                errors[name] = cleaned
+            if warning:
+                warnings.append(warning)
         self._require(values, errors)
         self._cross_check(values, errors)
         return ParsedRow(row_number, values, errors, warnings, raw)

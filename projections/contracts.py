@@ -24,7 +24,6 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
-    delete,
     insert,
     update,
 )
@@ -39,6 +38,7 @@ from events.catalog.contracts import (
     HoursWithdrawn,
 )
 from events.recorded import RecordedEvent
+from projections import bulk
 from projections.amounts import to_cents
 from projections.base import Projection, read_metadata
 
@@ -234,10 +234,7 @@ def apply_contracts(conn, events: Sequence[RecordedEvent]) -> None:
 
 
 # ---- hours ----------------------------------------------------------------------------
-_INSERT_HISTORY = insert(hours_history)
-_INSERT_LINE = insert(hours)
 _KEY = (hours.c.contract_id == bindparam("k_contract_id")) & (hours.c.month == bindparam("k_month"))
-_DELETE_LINE = delete(hours).where(_KEY)
 _WITHDRAW_LINE = (
     update(hours)
     .where(_KEY)
@@ -317,10 +314,10 @@ def apply_hours(conn, events: Sequence[RecordedEvent]) -> None:
     if withdrawals:
         conn.execute(_WITHDRAW_LINE, withdrawals)
     if lines:
-        conn.execute(_DELETE_LINE, [{"k_contract_id": c, "k_month": m} for c, m in lines])
-        conn.execute(_INSERT_LINE, list(lines.values()))
+        bulk.delete_keys(conn, hours, ("contract_id", "month"), list(lines))
+        bulk.insert_rows(conn, hours, list(lines.values()))
     if history:
-        conn.execute(_INSERT_HISTORY, history)
+        bulk.insert_rows(conn, hours_history, history)
 
 
 CONTRACTS = Projection(

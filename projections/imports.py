@@ -37,6 +37,7 @@ from events.catalog.imports import (
 from events.catalog.people import PersonalDataErased
 from events.recorded import RecordedEvent
 from importers import sealing
+from projections import bulk
 from projections.amounts import to_cents
 from projections.base import Projection, read_metadata
 
@@ -203,8 +204,7 @@ def apply(conn, events: Sequence[RecordedEvent]) -> None:
                         row["cells"] = sealing.unseal(
                             conn, import_id, outcome.cells, outcome.sealed_cells
                         )
-                if rows:
-                    conn.execute(insert(import_rows), rows)
+                bulk.insert_rows(conn, import_rows, rows)
             case ImportRowFixed():
                 values = _row_values(event.outcome)
                 values.pop("queue")

@@ -355,3 +355,25 @@ def test_format_comes_from_the_bytes_not_the_name(tmp_path):
     assert _read(text)[1].file_format == "csv"
     with open(text, "rb") as handle:
         assert _read(handle)[1].file_format == "csv"
+
+
+def test_repeated_cells_are_cleaned_once_each_but_equal_values_of_other_types_apart():
+    from importers.headers import HeaderMapping
+    from importers.rows import RowParser
+
+    mapping = HeaderMapping(0, {"hours": 0, "month": 1}, {"hours": "Heures", "month": "Mois"})
+    parser = RowParser(mapping, False, TODAY)
+    cleaned = [
+        parser.parse(n, {"hours": hours, "month": "03/2024"})
+        for n, hours in enumerate([1, True, 1.0, "1", True, 1], start=2)
+    ]
+    assert [row.values.get("hours") for row in cleaned] == [
+        Decimal("1.00"),
+        None,  # TRUE is not a number of hours, even though True == 1 in Python
+        Decimal("1.00"),
+        Decimal("1.00"),
+        None,
+        Decimal("1.00"),
+    ]
+    assert cleaned[4].errors["hours"].startswith("Heures : « True »")
+    assert {row.values["month"] for row in cleaned} == {date(2024, 3, 1)}
