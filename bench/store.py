@@ -1,4 +1,4 @@
-"""Event store throughput on SQLite and PostgreSQL, against bare SQLAlchemy floors.
+"""Event store throughput on SQLite and PostgreSQL, against bare driver floors.
 
 Run from the repository root::
 
@@ -9,15 +9,21 @@ Phases, per backend, in one run:
 
 1. append        N events through ``SqlEventStore.transaction()`` / ``tx.append``, in
                  batches of 1,000 (one transaction per batch, 10 streams x 100 events);
-2. append floor  the same rows (same columns and JSON payloads) through a bare
-                 ``conn.execute(insert(table), rows)`` executemany, one transaction per
-                 batch of 1,000, into a plain table of the same shape (same indexes and
+2. append floor  the same rows (same columns, same JSON texts) through a bare DBAPI
+                 ``cursor.executemany`` (sqlite3 / psycopg), one transaction per batch
+                 of 1,000, into a plain table of the same shape (same indexes and
                  unique constraints, no triggers, no RETURNING);
-3. replay floor  a bare ``select`` of the events, pages of 1,000 by position, payload
-                 decoded from JSON by SQLAlchemy;
+3. replay floor  a bare DBAPI select of the events, pages of 1,000 by position, payload
+                 and metadata decoded from JSON (by ``json.loads`` on SQLite, by psycopg
+                 on PostgreSQL, as a plain select gives them);
 4. replay        ``ProjectionRunner(store, [projection], page_size=1000).rebuild()``:
                  decode every event and apply it (sum Decimal hours per stream in a
                  dict, then upsert the page's aggregates).
+
+The floors are bare DBAPI, not SQLAlchemy Core: an ``executemany`` through
+``conn.execute(insert(table), rows)`` and a Core ``select`` cost more than the store
+itself now does, so they were no floor. Nothing but the driver and the database runs
+in these floors.
 
 Only the store / database work is timed: building the event objects and the floor's
 rows happens outside the clock. Durability is each backend's usual bench setting:
@@ -43,6 +49,7 @@ if str(ROOT) not in sys.path:
 import argparse  # noqa: E402
 import cProfile  # noqa: E402
 import io  # noqa: E402
+import json  # noqa: E402
 import platform  # noqa: E402
 import pstats  # noqa: E402
 import resource  # noqa: E402
@@ -69,7 +76,6 @@ from sqlalchemy import (  # noqa: E402
     Table,
     UniqueConstraint,
     func,
-    insert,
     select,
     text,
 )
@@ -78,6 +84,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert  # noqa: E402
 
 from clauses_service import db as migrations  # noqa: E402
 from events.engine import make_engine  # noqa: E402
+from events.ids import new_event_id  # noqa: E402
 from events.recorded import RecordedEvent  # noqa: E402
 from events.registry import EventRegistry  # noqa: E402
 from events.schema import events as events_table  # noqa: E402
@@ -215,7 +222,7 @@ def floor_rows(batch, versions: dict[str, int], recorded_at: datetime) -> list[d
             spec, payload = REGISTRY.encode(event)
             rows.append(
                 {
-                    "event_id": str(uuid.uuid4()),
+                    "event_id": str(new_event_id()),  # time-ordered, as the store's are
                     "stream_type": STREAM_TYPE,
                     "stream_id": stream_id,
                     "stream_version": current + offset,
@@ -285,30 +292,87 @@ def measure_append(store: SqlEventStore, workload: Workload, clock: Clock) -> No
             versions[stream_id] = versions.get(stream_id, 0) + len(events)
 
 
+def _bare_statements(engine: Engine) -> tuple[str, str, Callable]:
+    """The floor's INSERT and page SELECT in the driver's paramstyle, and a row adapter.
+
+    The adapter turns a ``floor_rows`` dict into the tuple the driver takes: JSON as the
+    text the store writes; on SQLite, times and days as the text SQLAlchemy stores.
+    """
+    names = [column.name for column in floor_events.columns if column.name != "position"]
+    postgresql = engine.dialect.name == "postgresql"
+    mark = "%s" if postgresql else "?"
+    insert_sql = (
+        f"INSERT INTO {floor_events.name} ({', '.join(names)}) "
+        f"VALUES ({', '.join([mark] * len(names))})"
+    )
+    select_sql = (
+        f"SELECT {', '.join(column.name for column in events_table.columns)} FROM events "
+        f"WHERE position > {mark} ORDER BY position LIMIT {mark}"
+    )
+    if postgresql:
+        processors = {}
+    else:
+        dialect = engine.dialect
+        processors = {
+            name: floor_events.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+            for name in ("recorded_at", "effective_date")
+        }
+    processors["payload"] = processors["metadata"] = json.dumps
+
+    def adapt(row: dict) -> tuple:
+        return tuple(
+            processors[name](row[name]) if name in processors else row[name] for name in names
+        )
+
+    return insert_sql, select_sql, adapt
+
+
 def measure_append_floor(engine: Engine, workload: Workload, clock: Clock) -> None:
-    statement = insert(floor_events)
+    insert_sql, _, adapt = _bare_statements(engine)
+    postgresql = engine.dialect.name == "postgresql"
     versions: dict[str, int] = {}
-    for batch in workload.batches():
-        rows = floor_rows(batch, versions, datetime.now(UTC))
-        with clock, engine.begin() as conn:
-            conn.execute(statement, rows)
+    raw = engine.raw_connection()
+    try:
+        for batch in workload.batches():
+            rows = [adapt(row) for row in floor_rows(batch, versions, datetime.now(UTC))]
+            with clock:
+                cursor = raw.cursor()
+                if not postgresql:
+                    cursor.execute("BEGIN")  # events.engine leaves BEGIN to us on SQLite
+                cursor.executemany(insert_sql, rows)
+                raw.commit()
+                cursor.close()
+    finally:
+        raw.close()
 
 
 def measure_replay_floor(engine: Engine, clock: Clock) -> int:
-    position = events_table.c.position
-    columns = list(events_table.columns)
+    _, select_sql, _ = _bare_statements(engine)
+    postgresql = engine.dialect.name == "postgresql"
     seen = 0
-    with clock, engine.connect() as conn, conn.begin():
-        after = 0
-        while True:
-            query = select(*columns).where(position > after).order_by(position).limit(PAGE_SIZE)
-            rows = conn.execute(query).all()
-            if not rows:
-                break
-            for row in rows:
-                if row.payload:  # already a dict: SQLAlchemy's JSON type decoded it
-                    seen += 1
-            after = rows[-1].position
+    raw = engine.raw_connection()
+    try:
+        with clock:
+            cursor = raw.cursor()
+            if not postgresql:
+                cursor.execute("BEGIN")  # one snapshot, as the store's reads have
+            after = 0
+            while True:
+                cursor.execute(select_sql, (after, PAGE_SIZE))
+                rows = cursor.fetchall()
+                if not rows:
+                    break
+                for row in rows:
+                    payload, metadata = row[7], row[8]
+                    if isinstance(payload, str):  # SQLite: text; psycopg decoded it already
+                        payload, metadata = json.loads(payload), json.loads(metadata)
+                    if payload and metadata is not None:
+                        seen += 1
+                after = rows[-1][0]
+            raw.rollback()
+            cursor.close()
+    finally:
+        raw.close()
     return seen
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from events.errors import ConcurrencyError, IdempotencyConflict
 from events.recorded import AppendResult, RecordedEvent
-from events.registry import REGISTRY, EventRegistry
+from events.registry import REGISTRY, EventRegistry, EventSpec
 
 ANY_VERSION = None
 """Pass as ``expected_version`` to append without checking the stream's version."""
@@ -49,9 +49,13 @@ class StoreTransaction(ABC):
     @abstractmethod
     def _current_version(self, stream_id: str) -> int: ...
 
-    @abstractmethod
     def _insert(self, rows: list[dict], objects: Sequence[Any]) -> list[RecordedEvent]:
-        """Write encoded rows (``objects`` are the same events, already decoded)."""
+        """Write encoded rows (``objects`` are the same events, already decoded).
+
+        Used by the default ``_write``; a store that overrides ``_write`` need not
+        implement it.
+        """
+        raise NotImplementedError
 
     @abstractmethod
     def idempotent_result(self, key: str) -> tuple[str, dict] | None:
@@ -78,12 +82,24 @@ class StoreTransaction(ABC):
         if expected_version is not ANY_VERSION and expected_version != current:
             raise ConcurrencyError(stream_id, expected_version, current)
         meta = {**self.metadata, **(metadata or {})}
+        if not events:
+            return AppendResult(stream_id, current, current, (), ())
+        recorded, event_ids = self._write(stream_type, stream_id, current, events, meta)
+        last = current + len(recorded)
+        self._versions[stream_id] = last
+        self.recorded.extend(recorded)
+        return AppendResult(
+            stream_id, current + 1, last, tuple([r.position for r in recorded]), event_ids
+        )
+
+    def _write(
+        self, stream_type: str, stream_id: str, current: int, events: Sequence[Any], meta: dict
+    ) -> tuple[list[RecordedEvent], tuple[str, ...]]:
+        """Encode and write ``events`` after version ``current``; return them recorded,
+        with their ids as text. Every event is encoded (and checked) before any is written."""
         rows = []
         for offset, event in enumerate(events, start=1):
             spec, payload = self.registry.encode(event)
-            effective = getattr(event, spec.effective_field) if spec.effective_field else None
-            if isinstance(effective, datetime):
-                effective = effective.date()
             rows.append(
                 {
                     "stream_type": stream_type,
@@ -93,21 +109,21 @@ class StoreTransaction(ABC):
                     "schema_version": spec.version,
                     "payload": payload,
                     "metadata": meta,
-                    "effective_date": effective if isinstance(effective, date) else None,
+                    "effective_date": effective_date(spec, event),
                 }
             )
-        if not rows:
-            return AppendResult(stream_id, current, current, (), ())
         recorded = self._insert(rows, events)
-        self._versions[stream_id] = current + len(rows)
-        self.recorded.extend(recorded)
-        return AppendResult(
-            stream_id,
-            current + 1,
-            current + len(rows),
-            tuple(r.position for r in recorded),
-            tuple(str(r.event_id) for r in recorded),
-        )
+        return recorded, tuple(str(r.event_id) for r in recorded)
+
+
+def effective_date(spec: EventSpec, event: Any) -> date | None:
+    """The event's effective date (its ``effective_field``, a datetime cut to its day)."""
+    if not spec.effective_field:
+        return None
+    effective = getattr(event, spec.effective_field)
+    if isinstance(effective, datetime):
+        return effective.date()
+    return effective if isinstance(effective, date) else None
 
 
 class EventStore(ABC):
