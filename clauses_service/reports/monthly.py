@@ -32,8 +32,9 @@ Definitions (every figure in integer hundredths internally, Decimal with 2 decim
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from decimal import Decimal
+from operator import attrgetter
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -42,12 +43,12 @@ from clauses_service.domain.errors import NotFound
 from clauses_service.reports import pace
 from clauses_service.reports.monthly_reads import (
     ContractHours,
-    contract_attributes,
+    contract_hours,
+    links_of,
     lots_in_force,
+    market_months,
     market_rows,
-    people_facts,
     plie_cents,
-    read_hours,
 )
 from events.catalog.companies import CompanyKind
 from events.catalog.contracts import ContractType, Modality
@@ -92,29 +93,21 @@ def build_monthly_report(conn: Connection, buyer_id: str, month: datetime.date) 
     Raises ``UnknownBuyer`` when the buyer is unknown.
     """
     month = pace.first_of_month(month)
-    buyer = conn.execute(select(buyers).where(buyers.c.buyer_id == str(buyer_id))).first()
+    buyer = conn.execute(
+        select(buyers.c.buyer_id, buyers.c.name).where(buyers.c.buyer_id == str(buyer_id))
+    ).first()
     if buyer is None:
         raise UnknownBuyer(f"Donneur d'ordre introuvable : {str(buyer_id)[:40]}.", "buyer")
     found = market_rows(conn, buyer.buyer_id, month)
-    market_lots = lots_in_force(conn, [row.market_id for row in found], month)
+    market_lots = lots_in_force(conn, buyer.buyer_id, month)
     survivors = survivor_map(conn)
-    attributes = contract_attributes(conn, buyer.buyer_id, survivors)
-    facts = people_facts(conn, {info[0] for info in attributes.values()}, survivors)
-    plie_people = {person_id for person_id, fact in facts.items() if fact["links"]}
-    hours = read_hours(conn, buyer.buyer_id, month, attributes, plie_people)
-    rows, months = hours.contracts, hours.market_months
-    plie = plie_cents(hours, month, facts)
-    by_market: dict[str, list[ContractHours]] = defaultdict(list)
-    for row in rows:
-        by_market[row.market_id].append(row)
+    rows, facts, own = contract_hours(conn, buyer.buyer_id, month, survivors)
+    plie = plie_cents(conn, month, rows, links_of(conn, buyer.buyer_id, rows, own, survivors))
+    months = _months(market_months(conn, buyer.buyer_id, month))
+    by_lot = _tallies(rows, attrgetter("market_id", "lot_id"))  # lots nest in markets
+    by_market = _tallies(rows, attrgetter("market_id"))
     reports = [
-        _market(
-            market,
-            market_lots.get(market.market_id, []),
-            by_market[market.market_id],
-            months.get(market.market_id, []),
-            month,
-        )
+        _market(market, market_lots.get(market.market_id, []), by_market, by_lot, months, month)
         for market in found
     ]
     return {
@@ -123,71 +116,123 @@ def build_monthly_report(conn: Connection, buyer_id: str, month: datetime.date) 
         "month": month,
         "month_end": pace.month_end(month),
         "markets": reports,
-        "totals": _totals(reports, rows),
-        "splits": {key: _split(key, rows) for key in SPLITS},
+        "totals": _totals(reports, _tally(rows)),
+        "splits": {key: _split(key, _tallies(rows, attrgetter(key))) for key in SPLITS},
         "public": _public(rows, facts, plie),
     }
 
 
-# ---- figures ----------------------------------------------------------------------------
-def _hours(cents: int) -> Decimal:
-    """Cents -> hours with exactly 2 decimals (Decimal(12345).scaleb(-2) == 123.45)."""
-    return Decimal(cents).scaleb(-2)
+# ---- sums -------------------------------------------------------------------------------
+class _Tally(NamedTuple):
+    """Counted cents of a set of contracts (a lot, a market, a split group...): summed,
+    in the report month, contracts with cents, distinct people (survivors) with cents
+    (summed per person), and in the report month."""
+
+    cents: int
+    month_cents: int
+    contracts: int
+    people: int
+    month_people: int
 
 
-def _people(rows: list[ContractHours], attribute: str = "cents") -> int:
-    """Distinct people (survivors) with counted cents (``cents`` or ``month_cents``)."""
-    per_person: dict[str, int] = defaultdict(int)
+_EMPTY = _Tally(0, 0, 0, 0, 0)
+
+
+def _per_person(rows: list[ContractHours]) -> tuple[dict[str, int], dict[str, int]]:
+    """person -> cents, person -> cents of the report month (dicts of ints: no object
+    per person for the garbage collector to follow)."""
+    cents_of: dict[str, int] = {}
+    month_of: dict[str, int] = {}
     for row in rows:
-        per_person[row.person_id] += getattr(row, attribute)
-    return sum(1 for cents in per_person.values() if cents > 0)
+        person = row.person_id
+        cents_of[person] = cents_of.get(person, 0) + row.cents
+        month_of[person] = month_of.get(person, 0) + row.month_cents
+    return cents_of, month_of
 
 
-def _figures(required: int, rows: list[ContractHours], month, start, end) -> dict:
+def _tally(rows: list[ContractHours]) -> _Tally:
+    cents_of, month_of = _per_person(rows)
+    return _Tally(
+        sum(cents_of.values()),
+        sum(month_of.values()),
+        sum(row.cents > 0 for row in rows),
+        sum(cents > 0 for cents in cents_of.values()),
+        sum(cents > 0 for cents in month_of.values()),
+    )
+
+
+def _tallies(rows: list[ContractHours], key) -> dict:
+    """key(row) -> ``_Tally`` of its rows."""
+    groups: dict = {}
+    for row in rows:
+        value = key(row)
+        group = groups.get(value)
+        if group is None:
+            groups[value] = [row]
+        else:
+            group.append(row)
+    return {value: _tally(group) for value, group in groups.items()}
+
+
+# ---- figures ----------------------------------------------------------------------------
+HUNDREDTH = Decimal("0.01")
+
+
+def _hours(cents: int) -> Decimal:
+    """Cents -> hours with exactly 2 decimals (Decimal(12345) * 0.01 == 123.45: exact,
+    the exponent of 0.01)."""
+    return Decimal(cents) * HUNDREDTH
+
+
+def _figures(required: int, tally: _Tally, elapsed: int, total: int) -> dict:
     """Progress figures of a lot (or of a whole market, required summed)."""
-    cumulative = sum(row.cents for row in rows)
-    elapsed, total = pace.elapsed_months(start, end, month), pace.total_months(start, end)
+    cumulative = tally.cents
     return {
         "required_hours": _hours(required),
-        "month_hours": _hours(sum(row.month_cents for row in rows)),
+        "month_hours": _hours(tally.month_cents),
         "cumulative_hours": _hours(cumulative),
         "rate": pace.rate(cumulative, required),
         "remaining_hours": _hours(max(0, required - cumulative)),
         "expected_hours": _hours(pace.expected_cents(required, elapsed, total)),
         "projected_hours": _hours(pace.projected_cents(cumulative, elapsed, total)),
         "behind_schedule": pace.behind(cumulative, required, elapsed, total),
-        "people": _people(rows),
-        "month_people": _people(rows, "month_cents"),
-        "contracts": sum(1 for row in rows if row.cents > 0),
+        "people": tally.people,
+        "month_people": tally.month_people,
+        "contracts": tally.contracts,
     }
 
 
-def _months(per_month: list[tuple]) -> list[dict]:
-    """Counted hours month by month (months with lines), cumulated."""
-    cumulative, out = 0, []
-    for month, cents in per_month:
-        cumulative += cents
-        out.append(
-            {
-                "month": month,
-                "month_hours": _hours(cents),
-                "cumulative_hours": _hours(cumulative),
-            }
-        )
+def _months(lines) -> dict[str, list[dict]]:
+    """market id -> counted hours month by month (months with lines), cumulated, from
+    (market id, month, cents) in month order for each market."""
+    out: dict[str, list[dict]] = {}
+    cumulative: dict[str, int] = {}
+    # One pass, no intermediate objects: these dicts are most of the report's.
+    for market, month, cents in lines:
+        total = cumulative[market] = cumulative.get(market, 0) + cents
+        entry = {
+            "month": month,
+            "month_hours": Decimal(cents) * HUNDREDTH,
+            "cumulative_hours": Decimal(total) * HUNDREDTH,
+        }
+        found = out.get(market)
+        if found is None:
+            out[market] = [entry]
+        else:
+            found.append(entry)
     return out
 
 
-def _market(row, market_lots: list, mine: list[ContractHours], per_month: list, month) -> dict:
+def _market(row, market_lots: list, by_market: dict, by_lot: dict, months: dict, month) -> dict:
     """A market's figures from its own contracts, with each lot's."""
-    by_lot: dict[str, list[ContractHours]] = defaultdict(list)
-    for contract in mine:
-        by_lot[contract.lot_id].append(contract)
+    elapsed = pace.elapsed_months(row.start_date, row.end_date, month)
+    total = pace.total_months(row.start_date, row.end_date)
     lot_reports = []
-    for lot, required in market_lots:
-        figures = _figures(required, by_lot[lot.lot_id], month, row.start_date, row.end_date)
-        lot_reports.append({"id": lot.lot_id, "number": lot.number, "title": lot.title, **figures})
-    required = sum(required for _, required in market_lots)
-    figures = _figures(required, mine, month, row.start_date, row.end_date)
+    for lot_id, number, title, required in market_lots:
+        figures = _figures(required, by_lot.get((row.market_id, lot_id), _EMPTY), elapsed, total)
+        lot_reports.append({"id": lot_id, "number": number, "title": title, **figures})
+    required = sum(lot[3] for lot in market_lots)
+    figures = _figures(required, by_market.get(row.market_id, _EMPTY), elapsed, total)
     # Hours beyond one lot's target never offset another lot: sums of the lots' own.
     for key in ("remaining_hours", "projected_hours"):
         figures[key] = sum((lot[key] for lot in lot_reports), _hours(0))
@@ -201,15 +246,15 @@ def _market(row, market_lots: list, mine: list[ContractHours], per_month: list, 
         "start_date": row.start_date,
         "end_date": row.end_date,
         "running": pace.month_end(month) <= row.end_date,
-        "elapsed_months": pace.elapsed_months(row.start_date, row.end_date, month),
-        "total_months": pace.total_months(row.start_date, row.end_date),
+        "elapsed_months": elapsed,
+        "total_months": total,
         **figures,
-        "months": _months(per_month),
+        "months": months.get(row.market_id, []),
         "lots": lot_reports,
     }
 
 
-def _totals(market_reports: list[dict], rows: list[ContractHours]) -> dict:
+def _totals(market_reports: list[dict], tally: _Tally) -> dict:
     zero = _hours(0)
     required = sum((m["required_hours"] for m in market_reports), zero)
     cumulative = sum((m["cumulative_hours"] for m in market_reports), zero)
@@ -222,9 +267,9 @@ def _totals(market_reports: list[dict], rows: list[ContractHours]) -> dict:
         "rate": pace.rate(int(cumulative * 100), int(required * 100)),
         "remaining_hours": sum((m["remaining_hours"] for m in market_reports), zero),
         "projected_hours": sum((m["projected_hours"] for m in market_reports), zero),
-        "people": _people(rows),
-        "month_people": _people(rows, "month_cents"),
-        "contracts": sum(1 for row in rows if row.cents > 0),
+        "people": tally.people,
+        "month_people": tally.month_people,
+        "contracts": tally.contracts,
     }
 
 
@@ -237,26 +282,22 @@ def _label(choice, value) -> str:
         return str(value)
 
 
-def _split(key: str, rows: list[ContractHours]) -> list[dict]:
+def _split(key: str, groups: dict[str, _Tally]) -> list[dict]:
     """Groups of ``key`` with counted hours, in the order of the vocabulary."""
-    groups: dict = defaultdict(list)
-    for row in rows:
-        groups[getattr(row, key)].append(row)
     order = {member.value: index for index, member in enumerate(SPLITS[key])}
     out = []
     for value in sorted(groups, key=lambda v: (order.get(v, len(order)), v or "")):
-        mine = groups[value]
-        cumulative = sum(row.cents for row in mine)
-        if cumulative <= 0:
+        tally = groups[value]
+        if tally.cents <= 0:
             continue
         out.append(
             {
                 "key": value,
                 "label": _label(SPLITS[key], value),
-                "hours": _hours(cumulative),
-                "month_hours": _hours(sum(row.month_cents for row in mine)),
-                "people": _people(mine),
-                "contracts": sum(1 for row in mine if row.cents > 0),
+                "hours": _hours(tally.cents),
+                "month_hours": _hours(tally.month_cents),
+                "people": tally.people,
+                "contracts": tally.contracts,
             }
         )
     return out
@@ -266,32 +307,41 @@ def _age(birth: datetime.date, on: datetime.date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
-def _groups_of(person: dict | None, first_start: datetime.date) -> set[str]:
-    """The public groups a person belongs to (PLIE aside: it depends on the month)."""
+def _groups_of(person: tuple | None, first_start: datetime.date) -> list[str]:
+    """The public groups a person belongs to (PLIE aside: it depends on the month);
+    ``person``: (sex, birth date, QPV, RSA, RQTH)."""
     if person is None:
-        return set()
-    groups = {name for name in ("qpv", "rsa", "rqth") if person[name]}
-    if person["sex"] == "F":
-        groups.add("women")
-    if person["birth_date"] is not None:
-        age = _age(person["birth_date"], first_start)
-        groups |= {"under_26"} if age < 26 else set()
-        groups |= {"over_50"} if age >= 50 else set()
+        return []
+    sex, birth, qpv, rsa, rqth = person
+    groups = []
+    if sex == "F":
+        groups.append("women")
+    if birth is not None:
+        age = _age(birth, first_start)
+        if age < 26:
+            groups.append("under_26")
+        if age >= 50:
+            groups.append("over_50")
+    for name, member in (("qpv", qpv), ("rsa", rsa), ("rqth", rqth)):
+        if member:
+            groups.append(name)
     return groups
 
 
 def _public(rows: list[ContractHours], facts: dict, plie: dict) -> dict:
     """People and counted hours of each public group, cumulated and in the month."""
-    per_person: dict[str, list] = {}
+    cents_of, month_of = _per_person(rows)
+    first_start: dict[str, datetime.date] = {}
     for row in rows:
-        totals = per_person.setdefault(row.person_id, [0, 0, row.start_date])
-        totals[0] += row.cents
-        totals[1] += row.month_cents
-        totals[2] = min(totals[2], row.start_date)
+        first = first_start.get(row.person_id)
+        if first is None or row.start_date < first:
+            first_start[row.person_id] = row.start_date
     sums = {name: [0, 0, 0, 0] for name in PUBLIC}  # people, cents, month people, month cents
-    for person_id, (cents, month_cents, first_start) in per_person.items():
+    for person_id, cents in cents_of.items():
+        month_cents = month_of[person_id]
         figures = {
-            name: (cents, month_cents) for name in _groups_of(facts.get(person_id), first_start)
+            name: (cents, month_cents)
+            for name in _groups_of(facts.get(person_id), first_start[person_id])
         }
         if person_id in plie:
             figures["plie"] = plie[person_id]

@@ -1,17 +1,19 @@
 """What the monthly report reads from the read tables.
 
-The buyer's hour lines are read once and summed per contract (cumulative and report
-month), per market and month (the charts) and per person and month (PLIE hours depend
-on the month). Hours stay integer cents.
+The database sums the buyer's hour lines (per contract, and per market and month for the
+charts); only the lines of contracts worked partly while linked to the PLIE are read one
+by one (PLIE hours depend on the month). Hours stay integer cents; rows come back as
+plain tuples, converted once per distinct value where a conversion is needed.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterator
+from typing import NamedTuple
 
-from sqlalchemy import String, case, func, select, type_coerce
+from sqlalchemy import String, case, func, or_, select, type_coerce
 from sqlalchemy.engine import Connection
 
 from clauses_service.reports import pace
@@ -21,12 +23,13 @@ from projections.markets import lot_amendments, lots, markets
 from projections.people import people, plie_links
 
 c, h, m = contracts.c, hours.c, markets.c
+MAX_IDS = 20_000  # ids bound in one IN (SQLite allows 32 766 parameters, psycopg 65 535)
 
 
-@dataclass(frozen=True, slots=True)
-class ContractHours:
+class ContractHours(NamedTuple):
     """A contract's counted cents up to the report month, with what the report groups
-    it by; ``person_id`` is the survivor of merges."""
+    it by; ``person_id`` is the survivor of merges. ``first_month`` and ``last_month``
+    are the months of its first and last counted lines."""
 
     contract_id: str
     person_id: str
@@ -39,125 +42,38 @@ class ContractHours:
     sector: str
     cents: int
     month_cents: int
+    first_month: datetime.date
+    last_month: datetime.date
 
 
-def market_rows(conn: Connection, buyer_id: str, month: datetime.date) -> list:
-    """The buyer's markets started by the end of ``month``, by reference."""
-    query = (
-        select(markets)
-        .where(m.buyer_id == buyer_id, m.start_date <= pace.month_end(month))
-        .order_by(m.reference_key, m.market_id)
-    )
-    return list(conn.execute(query))
+# A person's facts: (sex, birth date, QPV, RSA, RQTH) from the survivor's own record. A
+# plain tuple of plain values: the garbage collector stops following those.
+_FACTS = (
+    people.c.person_id,
+    people.c.sex,
+    people.c.birth_date,
+    people.c.qpv,
+    people.c.rsa,
+    people.c.rqth,
+)
 
 
-def lots_in_force(conn: Connection, market_ids: list[str], month: datetime.date) -> dict:
-    """market id -> [(lot row, required cents in force at the end of ``month``)], the
-    lots in the order added."""
-    if not market_ids:
-        return {}
-    rows = conn.execute(
-        select(lots).where(lots.c.market_id.in_(market_ids)).order_by(lots.c.added_position)
-    ).all()
-    in_force = _required_at(conn, market_ids, pace.month_end(month))
-    out: dict[str, list] = defaultdict(list)
-    for row in rows:
-        out[row.market_id].append((row, in_force.get(row.lot_id, int(row.required_cents))))
-    return out
+def _facts(sex, birth, qpv, rsa, rqth) -> tuple:
+    return (sex, birth, bool(qpv), bool(rsa), bool(rqth))
 
 
-def _required_at(conn: Connection, market_ids: list[str], day: datetime.date) -> dict[str, int]:
-    """lot id -> required cents in force on ``day``, for the lots with amendments.
+class _Dates:
+    """Raw month values (SQLite: ISO text; PostgreSQL: a date) -> dates, each distinct
+    value converted once."""
 
-    Amendments chain by (business date, recording order); each keeps the figure it
-    replaced, so the first one's ``previous_cents`` is the figure before any amendment.
-    """
-    a = lot_amendments.c
-    query = select(a.lot_id, a.amended_on, a.previous_cents, a.required_cents).where(
-        a.market_id.in_(market_ids)
-    )
-    chains: dict[str, list] = defaultdict(list)
-    for row in conn.execute(query.order_by(a.amended_on, a.position)):
-        chains[row.lot_id].append(row)
-    out = {}
-    for lot_id, chain in chains.items():
-        applied = [row for row in chain if row.amended_on <= day]
-        out[lot_id] = int(applied[-1].required_cents if applied else chain[0].previous_cents)
-    return out
+    def __init__(self) -> None:
+        self.seen: dict = {}
 
-
-def contract_attributes(conn: Connection, buyer_id: str, survivors: dict) -> dict[str, tuple]:
-    """contract id -> (person, market, lot, contract type, modality, start date, employer
-    kind, sector), in ``ContractHours``' order, for the contracts on the buyer's markets;
-    the person is the survivor of merges."""
-    query = (
-        select(
-            c.contract_id,
-            c.person_id,
-            c.market_id,
-            c.lot_id,
-            c.contract_type,
-            c.modality,
-            c.start_date,
-            companies.c.kind,
-            m.kind,
-        )
-        .select_from(
-            contracts.join(markets, m.market_id == c.market_id).outerjoin(
-                companies, companies.c.company_id == c.employer_company_id
-            )
-        )
-        .where(m.buyer_id == buyer_id)
-    )
-    return {row[0]: (survivors.get(row[1], row[1]), *row[2:]) for row in conn.execute(query).all()}
-
-
-def _counting(buyer_id: str, month: datetime.date):
-    """The buyer's lines that count up to ``month`` (through its markets' contracts)."""
-    joined = hours.join(contracts, c.contract_id == h.contract_id).join(
-        markets, m.market_id == c.market_id
-    )
-    return joined, (m.buyer_id == buyer_id, h.withdrawn.is_(False), h.month <= month)
-
-
-def _per_contract(conn: Connection, buyer_id: str, month: datetime.date) -> list:
-    """(contract id, cumulative cents, cents of ``month``): summed by the database."""
-    joined, conditions = _counting(buyer_id, month)
-    in_month = func.sum(case((h.month == month, h.counted_cents), else_=0))
-    query = (
-        select(h.contract_id, func.sum(h.counted_cents), in_month)
-        .select_from(joined)
-        .where(*conditions)
-        .group_by(h.contract_id)
-    )
-    return conn.execute(query).all()
-
-
-def _per_market_month(conn: Connection, buyer_id: str, month: datetime.date) -> list:
-    """(market id, raw month, cents). The month comes raw from the driver (SQLite: ISO
-    text; PostgreSQL: a date), converted once per distinct month."""
-    joined, conditions = _counting(buyer_id, month)
-    raw = type_coerce(h.month, String)
-    query = (
-        select(c.market_id, raw, func.sum(h.counted_cents))
-        .select_from(joined)
-        .where(*conditions)
-        .group_by(c.market_id, raw)
-    )
-    return conn.execute(query).all()
-
-
-def _lines_of(conn: Connection, buyer_id: str, month: datetime.date, contract_ids) -> list:
-    """(contract id, raw month, cents) of the given contracts' lines that count."""
-    if not contract_ids:
-        return []
-    joined, conditions = _counting(buyer_id, month)
-    query = (
-        select(h.contract_id, type_coerce(h.month, String), h.counted_cents)
-        .select_from(joined)
-        .where(*conditions, h.contract_id.in_(sorted(contract_ids)))
-    )
-    return conn.execute(query).all()
+    def __call__(self, raw) -> datetime.date:
+        found = self.seen.get(raw)
+        if found is None:
+            found = self.seen[raw] = _as_date(raw)
+        return found
 
 
 def _as_date(raw) -> datetime.date:
@@ -168,88 +84,224 @@ def _as_date(raw) -> datetime.date:
     return datetime.date.fromisoformat(str(raw)[:10])
 
 
-@dataclass
-class Hours:
-    """The buyer's counted hours up to the report month, summed every way the report
-    needs: per contract, per market and month (charts), per person and month (PLIE)."""
-
-    contracts: list[ContractHours]
-    market_months: dict[str, list]  # market id -> [(month, cents)] in month order
-    person_months: dict[str, dict]  # survivor id -> {month: cents}
-
-
-def read_hours(
-    conn: Connection,
-    buyer_id: str,
-    month: datetime.date,
-    attributes: dict[str, tuple],
-    plie_people: set[str],
-) -> Hours:
-    """Every sum of the report from one read of the buyer's hour lines: per contract,
-    per market and month, and per month for the people of ``plie_people``."""
-    person_of = {cid: info[0] for cid, info in attributes.items() if info[0] in plie_people}
-    # Sums by the database: a Python loop over every line was most of the report's time.
-    totals = _per_contract(conn, buyer_id, month)
-    per_market = {
-        (market, raw): cents for market, raw, cents in _per_market_month(conn, buyer_id, month)
-    }
-    per_person: dict[tuple, int] = defaultdict(int)
-    for contract_id, raw, cents in _lines_of(conn, buyer_id, month, person_of):
-        per_person[person_of[contract_id], raw] += cents
-    dates: dict = {}
-
-    def as_date(raw) -> datetime.date:
-        if raw not in dates:
-            dates[raw] = _as_date(raw)
-        return dates[raw]
-
-    rows = [
-        ContractHours(contract_id, *attributes[contract_id], int(cents), int(month_cents))
-        for contract_id, cents, month_cents in totals
-    ]
-    months: dict[str, list] = defaultdict(list)
-    for market, line_month, cents in sorted(
-        (k[0], as_date(k[1]), int(v)) for k, v in per_market.items()
-    ):
-        months[market].append((line_month, cents))
-    person_months: dict[str, dict] = defaultdict(dict)
-    for (person, raw), cents in per_person.items():
-        person_months[person][as_date(raw)] = cents
-    return Hours(rows, months, person_months)
+def _buyer_contracts(buyer_id: str, column):
+    """``column`` of the contracts on the buyer's markets (a subquery: no id list bound)."""
+    return (
+        select(column)
+        .select_from(contracts.join(markets, m.market_id == c.market_id))
+        .where(m.buyer_id == buyer_id)
+    )
 
 
-def people_facts(conn: Connection, survivor_ids: set[str], survivors: dict) -> dict[str, dict]:
-    """survivor id -> sex, birth date, QPV, RSA, RQTH and the PLIE links (entry, exit) of
-    everyone merged into it."""
-    if not survivor_ids:
-        return {}
-    members = set(survivor_ids)
-    members |= {merged for merged, survivor in survivors.items() if survivor in survivor_ids}
-    p = people.c
-    facts = {
-        row.person_id: {
-            "sex": row.sex,
-            "birth_date": row.birth_date,
-            "qpv": bool(row.qpv),
-            "rsa": bool(row.rsa),
-            "rqth": bool(row.rqth),
-            "links": [],
-        }
-        for row in conn.execute(
-            select(p.person_id, p.sex, p.birth_date, p.qpv, p.rsa, p.rqth).where(
-                p.person_id.in_(sorted(survivor_ids))
+def market_rows(conn: Connection, buyer_id: str, month: datetime.date) -> list:
+    """The buyer's markets started by the end of ``month``, by reference."""
+    query = (
+        select(m.market_id, m.reference, m.title, m.kind, m.start_date, m.end_date)
+        .where(m.buyer_id == buyer_id, m.start_date <= pace.month_end(month))
+        .order_by(m.reference_key, m.market_id)
+    )
+    return conn.execute(query).all()
+
+
+def lots_in_force(conn: Connection, buyer_id: str, month: datetime.date) -> dict:
+    """market id -> [(lot id, number, title, required cents in force at the end of
+    ``month``)], the lots of the buyer's markets in the order added."""
+    lot = lots.c
+    query = (
+        select(lot.market_id, lot.lot_id, lot.number, lot.title, lot.required_cents)
+        .select_from(lots.join(markets, m.market_id == lot.market_id))
+        .where(m.buyer_id == buyer_id)
+        .order_by(lot.added_position)
+    )
+    rows = conn.execute(query).all()
+    in_force = _required_at(conn, buyer_id, pace.month_end(month))
+    out: dict[str, list] = defaultdict(list)
+    for market_id, lot_id, number, title, required in rows:
+        out[market_id].append((lot_id, number, title, in_force.get(lot_id, int(required))))
+    return out
+
+
+def _required_at(conn: Connection, buyer_id: str, day: datetime.date) -> dict[str, int]:
+    """lot id -> required cents in force on ``day``, for the lots with amendments.
+
+    Amendments chain by (business date, recording order); each keeps the figure it
+    replaced, so the first one's ``previous_cents`` is the figure before any amendment.
+    """
+    a = lot_amendments.c
+    query = (
+        select(a.lot_id, a.amended_on, a.previous_cents, a.required_cents)
+        .select_from(lot_amendments.join(markets, m.market_id == a.market_id))
+        .where(m.buyer_id == buyer_id)
+        .order_by(a.amended_on, a.position)
+    )
+    chains: dict[str, list] = defaultdict(list)
+    for row in conn.execute(query):
+        chains[row.lot_id].append(row)
+    out = {}
+    for lot_id, chain in chains.items():
+        applied = [row for row in chain if row.amended_on <= day]
+        out[lot_id] = int(applied[-1].required_cents if applied else chain[0].previous_cents)
+    return out
+
+
+def _counting(month: datetime.date) -> tuple:
+    """The conditions of the hour lines that count up to ``month``."""
+    return (h.withdrawn.is_(False), h.month <= month)
+
+
+class BuyerContracts(NamedTuple):
+    """What ``contract_hours`` reads: the contracts with counted lines, the facts of
+    their people (survivor id -> (sex, birth date, QPV, RSA, RQTH)) and the contracts'
+    own person ids (before merges)."""
+
+    rows: list[ContractHours]
+    facts: dict[str, tuple]
+    own: set[str]
+
+
+def contract_hours(
+    conn: Connection, buyer_id: str, month: datetime.date, survivors: dict
+) -> BuyerContracts:
+    """The buyer's contracts with counted lines up to ``month``, summed by the database,
+    with their attributes and their people's facts (from the survivor's own record)."""
+    raw = type_coerce(h.month, String)
+    sums = (
+        select(
+            h.contract_id.label("contract_id"),
+            func.sum(h.counted_cents).label("cents"),
+            func.sum(case((h.month == month, h.counted_cents), else_=0)).label("month_cents"),
+            func.min(raw).label("first_month"),
+            func.max(raw).label("last_month"),
+        )
+        .where(h.contract_id.in_(_buyer_contracts(buyer_id, c.contract_id)), *_counting(month))
+        .group_by(h.contract_id)
+        .subquery()
+    )
+    s, p = sums.c, people.c
+    query = select(
+        c.contract_id,
+        c.person_id,
+        c.market_id,
+        c.lot_id,
+        c.contract_type,
+        c.modality,
+        type_coerce(c.start_date, String),
+        companies.c.kind,
+        m.kind,
+        s.cents,
+        s.month_cents,
+        s.first_month,
+        s.last_month,
+        *_FACTS,
+    ).select_from(
+        sums.join(contracts, c.contract_id == s.contract_id)
+        .join(markets, m.market_id == c.market_id)
+        .outerjoin(companies, companies.c.company_id == c.employer_company_id)
+        .outerjoin(people, p.person_id == c.person_id)
+    )
+    as_date = _Dates()
+    rows, facts, own = [], {}, set()
+    for (
+        contract_id,
+        person,
+        market,
+        lot,
+        contract_type,
+        modality,
+        start,
+        employer_kind,
+        sector,
+        cents,
+        month_cents,
+        first,
+        last,
+        found,
+        sex,
+        birth,
+        qpv,
+        rsa,
+        rqth,
+    ) in conn.execute(query):
+        own.add(person)
+        survivor = survivors.get(person, person)
+        if survivor == person and found is not None:
+            facts[person] = _facts(sex, birth, qpv, rsa, rqth)
+        rows.append(
+            ContractHours(
+                contract_id,
+                survivor,
+                market,
+                lot,
+                contract_type,
+                modality,
+                as_date(start),
+                employer_kind,
+                sector,
+                int(cents),
+                int(month_cents),
+                as_date(first),
+                as_date(last),
             )
         )
-    }
-    link = plie_links.c
-    query = select(link.person_id, link.entry_date, link.exit_date).where(
-        link.person_id.in_(sorted(members))
+    # Merged people: the facts are the survivor's own, read by id.
+    missing = sorted({row.person_id for row in rows} - facts.keys())
+    for start in range(0, len(missing), MAX_IDS):  # bound parameters are limited
+        query = select(*_FACTS).where(people.c.person_id.in_(missing[start : start + MAX_IDS]))
+        for person_id, *identity in conn.execute(query):
+            facts[person_id] = _facts(*identity)
+    return BuyerContracts(rows, facts, own)
+
+
+def market_months(
+    conn: Connection, buyer_id: str, month: datetime.date
+) -> Iterator[tuple[str, datetime.date, int]]:
+    """(market id, month, counted cents) up to ``month``, months with lines only, each
+    market's in month order."""
+    raw = type_coerce(h.month, String)
+    query = (
+        select(c.market_id, raw, func.sum(h.counted_cents))
+        .select_from(
+            hours.join(contracts, c.contract_id == h.contract_id).join(
+                markets, m.market_id == c.market_id
+            )
+        )
+        .where(m.buyer_id == buyer_id, *_counting(month))
+        .group_by(c.market_id, raw)
+        .order_by(c.market_id, raw)  # ISO text (SQLite) and dates sort alike
     )
-    for person_id, entry, exit_date in conn.execute(query):
+    as_date = _Dates()
+    for market, line_month, cents in conn.execute(query):
+        yield market, as_date(line_month), int(cents)
+
+
+def links_of(
+    conn: Connection, buyer_id: str, rows: list[ContractHours], own: set[str], survivors: dict
+) -> dict[str, list]:
+    """Survivor id -> the PLIE links (entry, exit) of everyone merged into it, for the
+    people of ``rows`` with links. ``own``: the contracts' own person ids.
+
+    Links of the people of the buyer's contracts are found through them (no id list
+    bound); those of others merged with them are named by id.
+    """
+    wanted = {row.person_id for row in rows}
+    if not wanted:
+        return {}
+    link = plie_links.c
+    members = wanted | {merged for merged, survivor in survivors.items() if survivor in wanted}
+    beyond = sorted(members - own)
+    chunks = [beyond[start : start + MAX_IDS] for start in range(0, len(beyond), MAX_IDS)]
+    where = or_(
+        link.person_id.in_(_buyer_contracts(buyer_id, c.person_id)),
+        *(link.person_id.in_(ids) for ids in chunks),
+    )
+    links: dict[str, list] = defaultdict(list)
+    for person_id, entry, exit_date in conn.execute(
+        select(link.person_id, link.entry_date, link.exit_date).where(where)
+    ):
         survivor = survivors.get(person_id, person_id)
-        if survivor in facts:
-            facts[survivor]["links"].append((entry, exit_date))
-    return facts
+        if survivor in wanted:
+            links[survivor].append((entry, exit_date))
+    return links
 
 
 def link_months(links: list) -> list[tuple]:
@@ -265,15 +317,52 @@ def linked(ranges: list[tuple], month: datetime.date) -> bool:
     return any(first <= month and (last is None or month <= last) for first, last in ranges)
 
 
-def plie_cents(hours: Hours, month: datetime.date, facts: dict) -> dict[str, tuple[int, int]]:
+def _within(ranges: list[tuple], first: datetime.date, last: datetime.date) -> bool:
+    """Every month from ``first`` to ``last`` is in one of the ranges."""
+    return any(a <= first and (b is None or last <= b) for a, b in ranges)
+
+
+def _apart(ranges: list[tuple], first: datetime.date, last: datetime.date) -> bool:
+    """No month from ``first`` to ``last`` is in any of the ranges."""
+    return all(last < a or (b is not None and b < first) for a, b in ranges)
+
+
+def plie_cents(
+    conn: Connection, month: datetime.date, rows: list[ContractHours], links: dict[str, list]
+) -> dict[str, tuple[int, int]]:
     """survivor id -> (counted cents of the months while linked, of which in ``month``),
-    for the people with a PLIE link."""
-    out = {}
-    for person_id, fact in facts.items():
-        if not fact["links"]:
+    for the people of ``rows`` with a PLIE link.
+
+    A contract whose counted lines all fall in months while linked counts wholly, one
+    whose lines all fall outside not at all (its sums are enough); only the lines of
+    the others are read, month by month.
+    """
+    ranges_of = {person_id: link_months(own_links) for person_id, own_links in links.items()}
+    out: dict[str, list[int]] = {}
+    partly: dict[str, list[tuple]] = {}
+    for row in rows:
+        ranges = ranges_of.get(row.person_id)
+        if ranges is None:
             continue
-        ranges = link_months(fact["links"])
-        months = hours.person_months.get(person_id, {})
-        total = sum(cents for line_month, cents in months.items() if linked(ranges, line_month))
-        out[person_id] = (total, months.get(month, 0) if linked(ranges, month) else 0)
-    return out
+        sums = out.setdefault(row.person_id, [0, 0])
+        if _within(ranges, row.first_month, row.last_month):
+            sums[0] += row.cents
+            sums[1] += row.month_cents
+        elif not _apart(ranges, row.first_month, row.last_month):
+            partly[row.contract_id] = ranges
+    person_of = {row.contract_id: row.person_id for row in rows if row.contract_id in partly}
+    ids = sorted(partly)
+    as_date = _Dates()
+    query = select(h.contract_id, type_coerce(h.month, String), h.counted_cents)
+    for start in range(0, len(ids), MAX_IDS):  # bound parameters are limited
+        chunk = ids[start : start + MAX_IDS]
+        for contract_id, raw, cents in conn.execute(
+            query.where(h.contract_id.in_(chunk), *_counting(month))
+        ):
+            line_month = as_date(raw)
+            if linked(partly[contract_id], line_month):
+                sums = out[person_of[contract_id]]
+                sums[0] += int(cents)
+                if line_month == month:
+                    sums[1] += int(cents)
+    return {person_id: (total, in_month) for person_id, (total, in_month) in out.items()}

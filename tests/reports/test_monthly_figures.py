@@ -11,6 +11,8 @@ import pytest
 
 from clauses_service.reports.jsonable import to_jsonable
 from clauses_service.reports.monthly import UnknownBuyer, build_monthly_report
+from events.catalog.people import Sex
+from events.catalog.sectors import Sector
 from projections import queries
 from projections.registry import PROJECTIONS
 from projections.runner import ProjectionRunner
@@ -220,3 +222,29 @@ def test_json_keeps_every_cent(world):
     assert data["totals"]["cumulative_hours"] == "868.00"
     assert data["markets"][0]["lots"][0]["projected_hours"] == "3074.52"
     assert data["markets"][1]["behind_schedule"] is True
+
+
+def test_merged_into_someone_without_contract(world):
+    """P3 merged into P6, who has no contract of B: P3's hours count with P6's own facts
+    (a woman, RSA, not in a QPV) and P6's PLIE link (from 01/03/2024: March and April of
+    P3's lines, not February)."""
+    t = world.t
+    p6 = t.person("Petit", "Jeanne", date(1990, 1, 15), Sex.FEMME, rsa=True)
+    t.validate(p6, (Sector.SERVICES,), date(2024, 1, 5))
+    t.plie_link(p6, date(2024, 3, 1))
+    t.merge(p6, world.p3)
+    public = report(world)["public"]
+    got = {
+        name: (g["people"], g["hours"], g["month_people"], g["month_hours"])
+        for name, g in public.items()
+    }
+    assert got == {
+        "women": (3, D("535.83"), 3, D("225.83")),  # P1, P4, P6 (with P3's 210,33)
+        "under_26": (1, D("220.50"), 1, D("120.50")),
+        "over_50": (1, D("332.17"), 1, D("180.50")),
+        "qpv": (1, D("220.50"), 1, D("120.50")),  # P1 only: P6 is not in a QPV
+        "plie": (4, D("521.33"), 3, D("371.33")),  # + P3's March 80,00 and April 70,33
+        "rsa": (2, D("430.83"), 2, D("190.83")),  # P1, P6
+        "rqth": (1, D("332.17"), 1, D("180.50")),
+    }
+    assert report(world)["totals"]["people"] == 4
