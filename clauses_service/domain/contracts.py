@@ -158,14 +158,13 @@ class Contract:
         return next((e for e in self.exits if e.stage == stage), None)
 
 
-def _set_line(state: Contract, month: date, **values) -> Contract:
-    return replace(state, lines={**state.lines, month: HourLine(month=month, **values)})
-
-
 def evolve(state: Contract, event) -> Contract:
+    # One ``replace`` per event (the version moves with the change): a whole-file import
+    # evolves tens of thousands of states.
+    version = state.version + 1
     match event:
         case ContractStarted():
-            state = replace(
+            return replace(
                 state,
                 contract_id=event.contract_id,
                 person_id=event.person_id,
@@ -181,33 +180,36 @@ def evolve(state: Contract, event) -> Contract:
                 planned_end=event.planned_end,
                 weekly_hours=event.weekly_hours,
                 eligibility_override=event.eligibility_override,
+                version=version,
             )
         case ContractExtended():
-            state = replace(state, planned_end=event.planned_end)
+            return replace(state, planned_end=event.planned_end, version=version)
         case ContractEnded():
-            state = replace(
+            return replace(
                 state,
                 end_date=event.end_date,
                 end_reason=event.reason,
                 end_reason_text=event.reason_text,
+                version=version,
             )
         case HoursRecorded() | HoursCorrected():
-            state = _set_line(
-                state,
-                event.month,
+            line = HourLine(
+                month=event.month,
                 hours=event.hours,
                 training_hours=event.training_hours,
                 counted_hours=event.counted_hours,
                 warnings=tuple(event.warnings),
             )
+            return replace(state, lines={**state.lines, event.month: line}, version=version)
         case HoursWithdrawn():
             line = state.lines.get(event.month)
             if line is not None:
                 withdrawn = replace(line, withdrawn=True)
-                state = replace(state, lines={**state.lines, event.month: withdrawn})
+                lines = {**state.lines, event.month: withdrawn}
+                return replace(state, lines=lines, version=version)
         case ExitRecorded():
-            state = replace(state, exits=(*state.exits, event))
-    return replace(state, version=state.version + 1)
+            return replace(state, exits=(*state.exits, event), version=version)
+    return replace(state, version=version)
 
 
 def fold(events: Iterable) -> Contract:
