@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -68,6 +69,17 @@ person_keys = Table(
     Column("person_id", String(36), primary_key=True),
     Column("key", String(100), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# The content of each issued monthly report, kept as issued (see
+# clauses_service.reports.snapshots); the log holds its position and hash.
+issued_report_contents = Table(
+    "issued_report_contents",
+    metadata,
+    Column("report_id", String(100), primary_key=True),
+    Column("content_sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("kept_at", DateTime(timezone=True), nullable=False),
 )
 
 users = Table(

@@ -10,6 +10,7 @@ from clauses_service.commands.reports import IssueMonthlyReport, RecordReportDel
 from clauses_service.domain import buyers, reports
 from clauses_service.domain.errors import NotFound, RuleViolation
 from clauses_service.handlers.base import Context, load, save
+from clauses_service.reports import snapshots
 from clauses_service.reports.issued import build_report, content_sha256
 from events.catalog.reports import STREAM_TYPE, monthly_report_id
 from events.sql_store import head_position_on
@@ -39,6 +40,7 @@ def issue_monthly_report(cmd: IssueMonthlyReport, ctx: Context) -> dict:
     digest = content_sha256(report)
     new = reports.issue(state, report_id, buyer_id, month, position, digest, ctx.actor, cmd.trigger)
     save(ctx, STREAM_TYPE, report_id, state.version, new, cmd.expected_version)
+    snapshots.keep(conn, str(report_id), digest, report)  # commits with the event
     sink = ctx.services.get("report_sink")
     if sink is not None:  # the scheduler mails the very report it issued
         sink(report)

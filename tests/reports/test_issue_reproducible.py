@@ -146,9 +146,82 @@ def test_no_change_no_rectificatif(world):
     assert replay_issued(world.store, issued_row(world)) == issued
 
 
+def _kept_rows(world):
+    from sqlalchemy import select
+
+    from events.schema import issued_report_contents as kept
+
+    with world.store.reading() as conn:
+        return conn.execute(select(kept.c.report_id, kept.c.content_sha256)).all()
+
+
+def _forget_kept(world, content=None):
+    """Drop (or, with ``content``, overwrite) the kept copies, and the process cache."""
+    from sqlalchemy import delete, update
+
+    from clauses_service.reports import issued as issued_module
+    from events.schema import issued_report_contents as kept
+
+    with world.store.engine.begin() as conn:
+        if content is None:
+            conn.execute(delete(kept))
+        else:
+            conn.execute(update(kept).values(content=content))
+    issued_module._cache.clear()
+
+
+def test_the_issuing_transaction_keeps_the_report_as_issued(world, monkeypatch):
+    from clauses_service.reports import issued as issued_module
+
+    issued_module._cache.clear()
+    result, issued = issue_report(world.store, world.buyer, APRIL, "facilitatrice", now=world.t.now)
+    assert [tuple(r) for r in _kept_rows(world)] == [
+        (str(monthly_report_id(world.buyer, APRIL)), result["content_sha256"])
+    ]
+    world.t.correct(world.contract, APRIL, "90")
+
+    def no_replay(*_args):
+        raise AssertionError("the kept copy should have been used")
+
+    monkeypatch.setattr(issued_module, "replay_issued", no_replay)
+    again = recompute_issued(world.store, issued_row(world))
+    assert again == issued
+    assert type(again["markets"][0]["lots"][0]["month_hours"]) is Decimal
+    assert hashlib.sha256(canonical_json(again)).hexdigest() == result["content_sha256"]
+
+
+def test_a_kept_copy_that_does_not_hash_is_ignored_and_the_log_replayed(world, caplog):
+    from clauses_service.reports import snapshots
+
+    _, issued = issue_report(world.store, world.buyer, APRIL, "facilitatrice", now=world.t.now)
+    world.t.correct(world.contract, APRIL, "90")
+    forged = dict(issued, month=date(2025, 3, 1))
+    _forget_kept(world, content=snapshots.encode(forged))
+    assert recompute_issued(world.store, issued_row(world)) == issued
+    assert "does not hash to its issued value" in caplog.text
+
+
+def test_a_report_issued_before_reports_were_kept_is_replayed_once_then_kept(world):
+    result, issued = issue_report(world.store, world.buyer, APRIL, "facilitatrice", now=world.t.now)
+    world.t.correct(world.contract, APRIL, "90")
+    _forget_kept(world)
+    assert _kept_rows(world) == []
+    assert recompute_issued(world.store, issued_row(world)) == issued  # by replay
+    assert [r.content_sha256 for r in _kept_rows(world)] == [result["content_sha256"]]
+
+
+def test_an_erasure_since_issue_leaves_the_kept_report_as_issued(world):
+    _, issued = issue_report(world.store, world.buyer, APRIL, "facilitatrice", now=world.t.now)
+    world.t.erase(world.person)  # her sex is forgotten: she no longer counts as a woman
+    assert recompute_issued(world.store, issued_row(world)) == issued
+    now = current_report(world.store, world.buyer, APRIL)
+    assert now != issued  # the figures computed now did change
+
+
 def test_figures_that_no_longer_reproduce_are_an_error_never_other_figures(world, caplog):
     issue_report(world.store, world.buyer, APRIL, "facilitatrice", now=world.t.now)
     world.t.erase(world.person)  # her sex is forgotten: she no longer counts as a woman
+    _forget_kept(world)  # and no kept copy: only the log is left
     with pytest.raises(IssuedReportMismatch) as refused:
         recompute_issued(world.store, issued_row(world))
     assert refused.value.message == (
