@@ -40,6 +40,11 @@ def imported(make_store):
             ),
         ]
     )
+    return world, _import(world, data)
+
+
+def _import(world, data: bytes) -> uuid.UUID:
+    """The company uploads ``data``; the import's id."""
     result = run_import(
         world.t.store,
         data,
@@ -48,7 +53,7 @@ def imported(make_store):
         company_id=world.company.company_id,
         today=TODAY,
     )
-    return world, uuid.UUID(result["import_id"])
+    return uuid.UUID(result["import_id"])
 
 
 def _queue(world, **filters):
@@ -205,15 +210,7 @@ def test_erasing_a_person_shreds_the_identity_of_their_waiting_rows(make_store):
             good_row(Nom="Inconnu", Prénom="Paul"),
         ]
     )
-    result = run_import(
-        world.t.store,
-        data,
-        "releve.xlsx",
-        "entreprise@example.org",
-        company_id=world.company.company_id,
-        today=TODAY,
-    )
-    import_id = uuid.UUID(result["import_id"])
+    import_id = _import(world, data)
     with world.t.store.reading() as conn:
         row = queries.get_import_row(conn, import_id, 2)
     assert str(row["person_id"]) == str(world.nguyen)
