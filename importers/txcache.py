@@ -124,7 +124,7 @@ class CachedTransaction:
                     spec.version,
                     event,
                     meta,
-                    self._tx.recorded_at if hasattr(self._tx, "recorded_at") else None,
+                    getattr(self._tx, "recorded_at", None),
                     None,
                 )
             )
@@ -159,11 +159,6 @@ class CachedTransaction:
         self.flush()
         self._streams.clear()
         self._folds.clear()
-
-    @property
-    def pending(self) -> int:
-        """Events staged and not flushed yet."""
-        return sum(len(entry.events) for entry in self._staged)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

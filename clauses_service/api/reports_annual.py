@@ -8,13 +8,13 @@ are refused (403).
 
 from __future__ import annotations
 
-from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from clauses_service.auth.roles import Role
 from clauses_service.auth.security import roles_required
+from clauses_service.downloads import attachment
 from clauses_service.extensions import services
 from clauses_service.reports import render_annual
 from clauses_service.reports.bilan import build_plie_bilan
@@ -48,14 +48,6 @@ def _build(builder, year: int) -> dict:
         return builder(conn, year)
 
 
-def download(content: bytes, mimetype: str, filename: str) -> Response:
-    return Response(
-        content,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
 @blp.route("/bilan")
 class Bilan(MethodView):
     @roles_required(*READERS)
@@ -66,7 +58,7 @@ class Bilan(MethodView):
         validations, QPV, participants sous contrat, sorties positives."""
         report = _build(build_plie_bilan, args["year"])
         if args["format"] == "xlsx":
-            return download(
+            return attachment(
                 render_annual.bilan_xlsx(report), XLSX, f"bilan-plie-{args['year']}.xlsx"
             )
         return to_jsonable(report)
@@ -83,7 +75,7 @@ class National(MethodView):
         report = _build(build_national_export, args["year"])
         name = f"consolidation-nationale-{args['year']}"
         if args["format"] == "csv":
-            return download(render_annual.national_csv(report), "text/csv", f"{name}.csv")
+            return attachment(render_annual.national_csv(report), "text/csv", f"{name}.csv")
         if args["format"] == "xlsx":
-            return download(render_annual.national_xlsx(report), XLSX, f"{name}.xlsx")
+            return attachment(render_annual.national_xlsx(report), XLSX, f"{name}.xlsx")
         return to_jsonable(report)

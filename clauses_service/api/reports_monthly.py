@@ -17,6 +17,7 @@ from marshmallow import Schema, fields, validate
 from clauses_service.api.hours import Month
 from clauses_service.auth.roles import Role
 from clauses_service.auth.security import current_scope, roles_required
+from clauses_service.downloads import attachment
 from clauses_service.extensions import services
 from clauses_service.reports.jsonable import to_jsonable
 from clauses_service.reports.monthly import UnknownBuyer, build_monthly_report
@@ -45,12 +46,10 @@ class MonthlyArgs(Schema):
 
 def download(report: dict, extension: str) -> Response:
     """The report as a file to download (its name says the buyer and the month)."""
-    return Response(
+    return attachment(
         render(report, extension),
-        mimetype=MEDIA_TYPES[extension].split(";")[0],
-        headers={
-            "Content-Disposition": f'attachment; filename="{report_filename(report, extension)}"'
-        },
+        MEDIA_TYPES[extension].split(";")[0],
+        report_filename(report, extension),
     )
 
 

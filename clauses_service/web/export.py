@@ -20,6 +20,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from clauses_service.downloads import attachment
 from importers.safe_cells import write_value
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -90,8 +91,4 @@ def workbook_bytes(title: str, columns: Sequence[Column], rows: Iterable[dict]) 
 def xlsx_response(filename: str, title: str, columns: Sequence[Column], rows) -> Response:
     """The download of ``rows``; ``filename`` without extension, dated today."""
     stamp = date.today().strftime("%Y-%m-%d")
-    return Response(
-        workbook_bytes(title, columns, rows),
-        mimetype=XLSX_MIME,
-        headers={"Content-Disposition": f'attachment; filename="{filename}-{stamp}.xlsx"'},
-    )
+    return attachment(workbook_bytes(title, columns, rows), XLSX_MIME, f"{filename}-{stamp}.xlsx")

@@ -13,12 +13,13 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from clauses_service.api.hours import MONTH_HINT, parse_month
 from clauses_service.auth.roles import Role
 from clauses_service.auth.security import current_scope
+from clauses_service.downloads import attachment
 from clauses_service.extensions import services
 from clauses_service.reports.monthly import UnknownBuyer, build_monthly_report
 from clauses_service.reports.render_monthly import (
@@ -136,8 +137,4 @@ def download(buyer_id, month, kind):
     if kind not in DOWNLOADS:
         not_found("Format inconnu : .xlsx ou .pdf.")
     report = _report(buyer_id, month)
-    return Response(
-        render(report, kind),
-        mimetype=MEDIA_TYPES[kind],
-        headers={"Content-Disposition": f'attachment; filename="{report_filename(report, kind)}"'},
-    )
+    return attachment(render(report, kind), MEDIA_TYPES[kind], report_filename(report, kind))

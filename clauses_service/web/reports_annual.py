@@ -8,9 +8,10 @@ without it (or out of range) the page shows the last full year.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
 
 from clauses_service.auth.roles import Role
+from clauses_service.downloads import attachment
 from clauses_service.extensions import services
 from clauses_service.reports import render_annual
 from clauses_service.reports.bilan import build_plie_bilan
@@ -42,14 +43,6 @@ def _build(builder, year: int) -> dict:
         return builder(conn, year)
 
 
-def _download(content: bytes, mimetype: str, filename: str) -> Response:
-    return Response(
-        content,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
 def _years(selected: int) -> list[int]:
     last = max(today().year, selected)
     return list(range(last, max(MIN_YEAR, last - 9) - 1, -1))
@@ -72,7 +65,7 @@ def bilan():
 @page_roles(*READERS)
 def bilan_xlsx(year: int):
     report = _build(build_plie_bilan, _checked(year))
-    return _download(render_annual.bilan_xlsx(report), XLSX, f"bilan-plie-{year}.xlsx")
+    return attachment(render_annual.bilan_xlsx(report), XLSX, f"bilan-plie-{year}.xlsx")
 
 
 @bp.get("/rapports/national")
@@ -91,5 +84,5 @@ def national_file(year: int, kind: str):
     report = _build(build_national_export, _checked(year))
     name = f"consolidation-nationale-{year}.{kind}"
     if kind == "csv":
-        return _download(render_annual.national_csv(report), "text/csv; charset=utf-8", name)
-    return _download(render_annual.national_xlsx(report), XLSX, name)
+        return attachment(render_annual.national_csv(report), "text/csv; charset=utf-8", name)
+    return attachment(render_annual.national_xlsx(report), XLSX, name)

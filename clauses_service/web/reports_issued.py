@@ -9,7 +9,7 @@ is the French 404 page. Companies and the PLIE team get the French 403 page.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from wtforms import SelectField, StringField
 
@@ -18,6 +18,7 @@ from clauses_service.auth.roles import Role
 from clauses_service.auth.security import current_scope
 from clauses_service.commands.reports import IssueMonthlyReport
 from clauses_service.domain.errors import DomainError
+from clauses_service.downloads import attachment
 from clauses_service.extensions import services
 from clauses_service.reports.issued import IssuedReportMismatch, recompute_issued, rectificatif
 from clauses_service.reports.rectificatif import display
@@ -152,11 +153,7 @@ def download(report_id, kind):
     report, refused = _as_issued(_visible(report_id))
     if refused:
         return refused
-    return Response(
-        render(report, kind),
-        mimetype=MEDIA_TYPES[kind],
-        headers={"Content-Disposition": f'attachment; filename="{report_filename(report, kind)}"'},
-    )
+    return attachment(render(report, kind), MEDIA_TYPES[kind], report_filename(report, kind))
 
 
 @bp.get("/rapports/emis/<uuid:report_id>/rectificatif")
