@@ -36,6 +36,7 @@ class StoreTransaction(ABC):
     """One write transaction. Everything appended commits together or not at all."""
 
     connection: Any  # a SQLAlchemy Connection for the SQL store, None for the twin
+    store: EventStore  # the store that opened it
 
     def __init__(self, registry: EventRegistry, metadata: dict | None):
         self.registry = registry
@@ -63,6 +64,20 @@ class StoreTransaction(ABC):
 
     @abstractmethod
     def remember(self, key: str, body_fingerprint: str, result: dict) -> None: ...
+
+    def publish(self) -> None:
+        """Run the store's listeners (the inline projections) now, on what this
+        transaction appended since the last time, instead of only before commit.
+
+        A whole-file import publishes as it goes: its read tables are written in step,
+        and its 100,000 recorded events are not all held in memory until commit. It is
+        the same transaction: nothing is visible to anyone else before it commits, and
+        nothing is left if it rolls back."""
+        self.flush()
+        self.store._notify(self)
+
+    def flush(self) -> None:  # noqa: B027 (most stores hold nothing back)
+        """Write appends the transaction holds back (the SQL store batches them)."""
 
     def stream_version(self, stream_id: str) -> int:
         if stream_id not in self._versions:
@@ -214,6 +229,8 @@ class EventStore(ABC):
             return result
 
     def _notify(self, tx: StoreTransaction) -> None:
+        """Hand ``tx``'s events not handed yet to every listener, then let go of them."""
         if tx.recorded:
+            recorded, tx.recorded = tx.recorded, []
             for listener in self.listeners:
-                listener(tx, tx.recorded)
+                listener(tx, recorded)

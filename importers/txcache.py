@@ -7,8 +7,9 @@ true as long as this transaction's own appends are added to it.
 
 Appends are *staged*: ``append`` checks the expected version against the cached stream,
 adds the events to the cached copy (so the next row sees them) and keeps them in order;
-``flush()`` hands them to the real transaction, in that order, once the file is
-decided. Each row's events carry the row's source in their metadata (``row_metadata``).
+``flush()`` hands them to the real transaction, in that order, every few thousand rows
+and once the file is decided, and publishes them to the inline projections. Each row's
+events carry the row's source in their metadata (``row_metadata``).
 Folds are reused too (``memo_fold``, called by ``handlers.base.load``): a fold whose
 ``evolve`` is known continues from the state it had when its stream grows.
 
@@ -19,7 +20,8 @@ no database savepoint per row.
 
 Staged events are visible only to this object, as ``RecordedEvent`` with provisional
 positions above every real one (in staging order) and no event id yet; once flushed,
-the cache holds the recorded events instead.
+the cache lets go of the streams they grew (read again from the transaction if a later
+row needs them), so that memory stays bounded by a few thousand rows.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class CachedTransaction:
         self._folds: dict[tuple[str, Callable], tuple[int, Any]] = {}
         self._staged: list[_Staged] = []
         self._staged_count = 0
+        self._aliases: dict[str, Any] = {}  # stream name -> the UUID it was also read by
         self.row_metadata: dict[str, Any] = {}
 
     def __getattr__(self, name: str) -> Any:
@@ -69,14 +72,24 @@ class CachedTransaction:
             cached = self._streams.get(name)
             if cached is None:
                 cached = self._streams[name] = list(self._tx.read_stream(name))
+            if stream_id is not name:
+                self._aliases[name] = stream_id
             self._streams[stream_id] = cached
         return cached
 
     def memo_fold(self, stream_id, fold: Callable[[Any], Any]) -> Any:
         """``fold`` of the stream, reused (states are frozen dataclasses) and, when the
         stream grew, continued with ``fold.evolve``. ``handlers.base.load`` calls it."""
-        events = self.read_stream(stream_id)
         hit = self._folds.get((stream_id, fold))
+        events = self._streams.get(stream_id)
+        if events is None and hit is not None:
+            # Let go of at a flush, and not read again since: it has the version the
+            # real transaction gave it.
+            name = stream_id if type(stream_id) is str else str(stream_id)
+            if name not in self._streams and self._tx._versions.get(name) == hit[0]:
+                return hit[1]
+        if events is None:
+            events = self.read_stream(stream_id)
         if hit is not None and hit[0] == len(events):
             return hit[1]
         step = getattr(fold, "evolve", None)  # fold == reduce(evolve, events, initial)
@@ -131,33 +144,38 @@ class CachedTransaction:
         return AppendResult(stream_id, current + 1, current + len(events), (), ())
 
     def flush(self) -> None:
-        """Hand every staged append to the real transaction, in staging order.
+        """Hand every staged append to the real transaction, in staging order, then
+        publish them (the inline projections write their rows now, in the same
+        transaction) and let go of the streams they grew.
 
         Between rows only (never inside ``savepoint()``): the import flushes every few
-        thousand rows, so that the encoded rows go to the database as it goes instead of
-        waiting, all of them, in memory until the end of the file."""
+        thousand rows, so that its events and read rows go to the database as it goes
+        instead of waiting, all of them, in memory until the end of the file. A stream
+        let go of is read again from the transaction when a later row appends to it; its
+        memoised fold stays good as long as the stream's version is the one it folded."""
         staged, self._staged = self._staged, []
         versions = self._tx._versions
-        recorded = self._tx.recorded
         for entry in staged:
             # The cache read the stream: the real transaction need not ask its version.
             versions.setdefault(entry.stream_id, entry.version)
             self._tx.append(
                 entry.stream_type, entry.stream_id, entry.version, entry.events, entry.metadata
             )
-            # The cache now holds the recorded events themselves (no provisional copies).
-            count = len(entry.events)
-            self._streams[entry.stream_id][entry.version : entry.version + count] = recorded[
-                -count:
-            ]
-        write_pending = getattr(self._tx, "flush", None)  # SQLite buffers its inserts
-        if write_pending is not None:
-            write_pending()
+        for entry in staged:
+            self._forget(entry.stream_id)
+        self._tx.publish()
+
+    def _forget(self, name: str) -> None:
+        self._streams.pop(name, None)
+        alias = self._aliases.pop(name, None)
+        if alias is not None:
+            self._streams.pop(alias, None)
 
     def release(self) -> None:
         """Flush, then forget the cached streams and folds (the file is decided)."""
         self.flush()
         self._streams.clear()
+        self._aliases.clear()
         self._folds.clear()
 
     @contextmanager

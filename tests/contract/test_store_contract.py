@@ -129,6 +129,30 @@ def test_transaction_spanning_streams_is_all_or_nothing(store):
     assert store.read_stream(b)[0].metadata["source"] == {"file": "f.xlsx"}
 
 
+def test_given_a_publish_mid_transaction_then_listeners_see_each_event_once_and_rollback_holds(
+    store,
+):
+    seen: list[list[str]] = []
+    store.subscribe(lambda tx, recorded: seen.append([r.event.text for r in recorded]))
+    a = str(uuid.uuid4())
+    with store.transaction() as tx:
+        tx.append("note", a, 0, [note("a1"), note("a2")])
+        tx.publish()
+        assert seen == [["a1", "a2"]]
+        assert [e.event.text for e in tx.read_stream(a)] == ["a1", "a2"]
+        tx.append("note", a, 2, [note("a3")])
+    assert seen == [["a1", "a2"], ["a3"]]
+    assert [e.event.text for e in store.read_stream(a)] == ["a1", "a2", "a3"]
+
+    b = str(uuid.uuid4())
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.append("note", b, 0, [note("b1")])
+        tx.publish()
+        raise RuntimeError("crash after a publish")
+    assert seen[-1] == ["b1"]
+    assert store.read_stream(b) == []
+
+
 def test_rolled_back_transaction_leaves_a_gap_that_readers_tolerate(store):
     store.append("note", str(uuid.uuid4()), 0, [note("before")])
     with pytest.raises(RuntimeError), store.transaction() as tx:
