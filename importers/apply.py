@@ -171,7 +171,7 @@ def _decide(
             f"« {siret} » ; vérifiez le SIRET de l'établissement employeur ou demandez au "
             "facilitateur d'enregistrer l'entreprise.",
         )
-    employer_id = UUID(str(employer["company_id"]))
+    employer_id = file.lookups.company_uuid(employer)
     known["company_id"] = employer_id
     lot = file.lookups.lot(values["market_reference"], values.get("lot"), labels)
     allowed = file.allowed_company_ids
@@ -194,7 +194,7 @@ def _decide(
     hours: Decimal = values["hours"]
     training: Decimal = values.get("training_hours") or ZERO
     contract = running_contract(
-        contracts_of(ctx, person_id, file.lookups.merge_groups),
+        contracts_of(ctx, person_id),
         lot_id=lot.lot_id,
         employer_company_id=employer_id,
         contract_type=values.get("contract_type"),

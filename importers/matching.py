@@ -55,13 +55,22 @@ class Lookups:
         self._people: dict[tuple, list[dict]] = {}
         self._identities: dict[tuple, UUID | RowProblem] = {}
         self._person_ids: dict[str, str | None] = {}
-        self.merge_groups: dict = {}
+        self._company_uuids: dict[str, UUID] = {}
 
     # ---- companies ---------------------------------------------------------------------
     def company(self, siret: str) -> dict | None:
         if siret not in self._companies:
             self._companies[siret] = queries.company_by_siret(self.conn, siret)
         return self._companies[siret]
+
+    def company_uuid(self, employer: dict) -> UUID:
+        """The employer's id as a UUID, one object per company for the whole file (each
+        row's outcome keeps it)."""
+        key = str(employer["company_id"])
+        found = self._company_uuids.get(key)
+        if found is None:
+            found = self._company_uuids[key] = UUID(key)
+        return found
 
     # ---- lots ----------------------------------------------------------------------------
     def lot(self, reference: str, number: str | None, labels: dict[str, str]) -> LotRef:
@@ -164,18 +173,11 @@ class Lookups:
 
 
 # ---- contracts --------------------------------------------------------------------------
-def contracts_of(ctx: Context, person_id: UUID, groups: dict | None = None) -> list[Contract]:
-    """Every contract of the person's merge group, as this transaction sees it.
-
-    ``groups`` remembers merge groups for a file (an import merges nobody)."""
+def contracts_of(ctx: Context, person_id: UUID) -> list[Contract]:
+    """Every contract of the person's merge group, as this transaction sees it."""
     from clauses_service.handlers.contracts import _contract_ids_of, _merge_group
 
-    if groups is None:
-        group = _merge_group(ctx, person_id)
-    elif person_id in groups:
-        group = groups[person_id]
-    else:
-        group = groups[person_id] = _merge_group(ctx, person_id)
+    group = _merge_group(ctx, person_id)
     found = []
     for member in group:
         for contract_id in _contract_ids_of(ctx, member):

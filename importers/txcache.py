@@ -54,6 +54,9 @@ class CachedTransaction:
         self._staged_count = 0
         self._aliases: dict[str, Any] = {}  # stream name -> the UUID it was also read by
         self.row_metadata: dict[str, Any] = {}
+        # Merge groups by person (``handlers.contracts._merge_group``): an import
+        # records hours and starts contracts, it merges nobody.
+        self.merge_groups: dict[Any, list] = {}
 
     def __getattr__(self, name: str) -> Any:
         # connection, store, metadata, idempotent_result... of the real one.

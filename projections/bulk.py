@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from sqlalchemy import Table, and_, bindparam, delete, insert
+from sqlalchemy import JSON, Table, and_, bindparam, delete, insert
 
 
 def insert_rows(conn, table: Table, rows: Sequence[dict]) -> None:
@@ -68,9 +68,30 @@ def _positional(compiled) -> tuple[str, tuple[str, ...]]:
 
 
 def _processors(table: Table, columns: Sequence[str], dialect) -> tuple:
-    return tuple(
-        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
-    )
+    processors = []
+    for name in columns:
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None and isinstance(table.c[name].type, JSON):
+            process = _empty_once(process)
+        processors.append(process)
+    return tuple(processors)
+
+
+def _empty_once(process):
+    """A JSON bind processor that serialises ``[]`` and ``{}`` once: most rows of a
+    whole-file import have no warnings, no errors and no cells to keep."""
+    empty_list, empty_dict = process([]), process({})
+
+    def run(value):
+        if not value:
+            kind = type(value)
+            if kind is list:
+                return empty_list
+            if kind is dict:
+                return empty_dict
+        return process(value)
+
+    return run
 
 
 @lru_cache(maxsize=128)

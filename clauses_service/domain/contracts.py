@@ -266,7 +266,20 @@ def _amount(value, field_name: str, label: str) -> Decimal:
     number = number.quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
     if number < 0:
         raise RuleViolation(f"{label} ne peuvent pas être négatives.", field=field_name)
-    return number
+    return _shared(number)
+
+
+_AMOUNTS: dict[Decimal, Decimal] = {}
+_MAX_AMOUNTS = 20_000
+
+
+def _shared(number: Decimal) -> Decimal:
+    """One object per amount (Decimals are immutable): a file of 100,000 rows of 35,00 h
+    keeps one ``Decimal("35.00")``, not 100,000. Signed zeros are left as they are, so
+    that ``-0.00`` never stands for ``0.00`` or the reverse."""
+    if number.is_signed() or len(_AMOUNTS) >= _MAX_AMOUNTS:
+        return number
+    return _AMOUNTS.setdefault(number, number)
 
 
 def _hour_amounts(hours, training_hours) -> tuple[Decimal, Decimal]:

@@ -199,9 +199,13 @@ def find_people(conn: Connection, last_name: str, first_name: str, birth_date: d
 
     key = match_key(last_name, first_name, birth_date)
     matches = conn.execute(
-        select(people.c.person_id).where(people.c.match_key == key, people.c.erased.is_(False))
-    ).scalars()
-    survivors = {survivor_of(conn, pid) for pid in matches}
+        select(*_PERSON_COLUMNS)
+        .where(people.c.match_key == key, people.c.erased.is_(False))
+        .order_by(people.c.registered_position)
+    ).all()
+    if all(row.merged_into is None for row in matches):
+        return [_person(row) for row in matches]  # nobody merged: one query
+    survivors = {survivor_of(conn, row.person_id) for row in matches}
     if not survivors:
         return []
     rows = conn.execute(

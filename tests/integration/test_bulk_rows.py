@@ -48,7 +48,9 @@ ROWS = [
         "month": date(2024, 1 + n % 12, 1),
         "cents": 15167 * n if n % 3 else None,
         "withdrawn": n % 2 == 0,
-        "source": {"kind": "import", "file": "relevé « mars ».xlsx", "row": n} if n % 4 else None,
+        "source": {"kind": "import", "file": "relevé « mars ».xlsx", "row": n}
+        if n % 4
+        else ({} if n % 8 == 0 else None),
         "warnings": [f"plus de 151,67 h ({n})"] if n % 5 == 0 else [],
         "recorded_at": datetime(2024, 3, 5, 6, n % 60, tzinfo=UTC) if n % 2 else None,
         "row": n,

@@ -73,6 +73,16 @@ def test_record_normalises_the_month_and_quantises_half_up():
     assert warnings == []
 
 
+def test_the_same_amount_is_one_object_and_a_signed_zero_stays_signed():
+    # A whole-file import keeps every row's amounts until commit: one object per value.
+    [first], _ = record(hours="35", training="0")
+    [second], _ = record(month=date(2024, 5, 1), hours="35.000", training="0.004")
+    assert first.hours is second.hours and str(second.hours) == "35.00"
+    assert first.training_hours is second.training_hours
+    [zero], _ = record(hours="10", training="-0.001")  # rounds to -0.00: not negative
+    assert str(zero.training_hours) == "-0.00"
+
+
 def test_the_start_month_overlaps_even_before_the_start_day():
     [event], _ = record(month=date(2024, 3, 1), hours="40")
     assert event.month == date(2024, 3, 1)
