@@ -71,6 +71,21 @@ person_keys = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+# Keys of the identities that rejected import rows gave without matching anybody
+# (importers.sealing): one per identity and import, found again by the SHA-256 of the
+# identity's match key when a person registered under it is erased.
+identity_keys = Table(
+    "identity_keys",
+    metadata,
+    Column("key_id", String(36), primary_key=True),
+    Column("import_id", String(36), nullable=False),
+    Column("identity_sha256", String(64), nullable=False),
+    Column("key", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("import_id", "identity_sha256", name="uq_identity_keys_import"),
+    Index("ix_identity_keys_identity", "identity_sha256"),
+)
+
 # The content of each issued monthly report, kept as issued (see
 # clauses_service.reports.snapshots); the log holds its position and hash.
 issued_report_contents = Table(

@@ -36,6 +36,7 @@ from events.catalog.imports import (
 )
 from events.catalog.people import PersonalDataErased
 from events.recorded import RecordedEvent
+from events.schema import identity_keys
 from importers import sealing
 from projections import bulk
 from projections.amounts import to_cents
@@ -89,6 +90,9 @@ import_rows = Table(
     Column("resolution", String(500), nullable=True),
     Column("resolved_by", String(320), nullable=True),
     Column("resolved_at", DateTime(timezone=True), nullable=True),
+    # The key id of an identity-sealed row (``sealing.IDENTITY_PREFIX``): when an
+    # erasure destroys it, the row's names leave this table too.
+    Column("sealed_with", String(36), nullable=True),
     Index("ix_rm_import_rows_queue", "queue", "month"),
     Index("ix_rm_import_rows_company", "import_company_id", "queue"),
     Index("ix_rm_import_rows_person", "person_id"),
@@ -195,6 +199,7 @@ def apply(conn, events: Sequence[RecordedEvent]) -> None:
                         "resolution": None,
                         "resolved_by": None,
                         "resolved_at": None,
+                        "sealed_with": sealing.sealed_with(outcome.sealed_cells),
                         **_row_values(outcome),
                     }
                     for outcome in event.rows
@@ -215,6 +220,7 @@ def apply(conn, events: Sequence[RecordedEvent]) -> None:
                 _resolve(conn, recorded, "dismissed", event.reason)
             case PersonalDataErased():
                 _forget_person(conn, str(event.person_id))
+                _forget_shredded(conn)
 
 
 def _forget_person(conn, person_id: str) -> None:
@@ -231,9 +237,28 @@ def _forget_person(conn, person_id: str) -> None:
         )
 
 
+def _forget_shredded(conn) -> None:
+    """Waiting rows whose identity key an erasure destroyed keep their figures, not
+    their names (a rebuild cannot open them either)."""
+    c = import_rows.c
+    gone = (
+        select(c.import_id, c.row_number, c.cells)
+        .where(c.queue == "pending", c.sealed_with.is_not(None))
+        .where(c.sealed_with.not_in(select(identity_keys.c.key_id)))
+    )
+    for import_id, row_number, cells in conn.execute(gone).all():
+        stripped = sealing.without_identity(dict(cells or {}))
+        if stripped != cells:
+            conn.execute(
+                update(import_rows)
+                .where(c.import_id == import_id, c.row_number == row_number)
+                .values(cells=stripped)
+            )
+
+
 PROJECTION = Projection(
     name="imports",
-    version=2,
+    version=3,
     handles=frozenset(
         {
             "TimesheetImported",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from datetime import date
 from uuid import UUID
 
 from clauses_service.commands.imports import DismissImportRow, FixImportRow, ImportTimesheet
@@ -140,6 +141,16 @@ def _shown(outcome: RowOutcome) -> dict:
     }
 
 
+def _identity_key(values: dict) -> str | None:
+    """The match key of the identity a row gave, when it gave a readable one."""
+    from clauses_service.domain.names import match_key
+
+    last, first, born = (values.get(n) for n in ("last_name", "first_name", "birth_date"))
+    if not (isinstance(last, str) and isinstance(first, str) and isinstance(born, date)):
+        return None
+    return match_key(last, first, born)
+
+
 FLUSH_EVERY = 2000  # rows decided between two hand-overs of their events to the database
 
 
@@ -193,7 +204,11 @@ def import_timesheet(cmd: ImportTimesheet, ctx: Context) -> dict:
         outcome = decide_row(row_ctx, parsed, file)
         if outcome.status is RowStatus.REJECTED:
             public, sealed = sealing.seal(
-                ctx.tx.connection, cmd.import_id, outcome.cells, outcome.person_id
+                ctx.tx.connection,
+                cmd.import_id,
+                outcome.cells,
+                outcome.person_id,
+                _identity_key(parsed.values),
             )
             outcome = replace(outcome, cells=public, sealed_cells=sealed)
         outcomes.append(outcome)

@@ -193,8 +193,22 @@ def erase_personal_data(cmd: ErasePersonalData, ctx: Context) -> dict:
         save(ctx, STREAM_TYPE, person.person_id, person.version, new, expected)
         # Forget even when already erased: a key re-created by accident goes too.
         vault.forget(conn, person.person_id)
+        _forget_waiting_rows(conn, person.person_id)
     own = new_by_person.get(state.person_id, [])
     return _result(cmd.person_id, state, own, erased=sorted(str(pid) for pid in new_by_person))
+
+
+def _forget_waiting_rows(conn, person_id) -> None:
+    """Rejected rows of any import that gave this person's identity but matched nobody
+    (unknown then, or rejected before the match): their identity's keys go too."""
+    if conn is None:
+        return  # the in-memory twin has no read tables and no import queue
+    from importers import sealing
+    from projections.queries.people import match_key_of
+
+    key = match_key_of(conn, person_id)
+    if key:
+        sealing.forget_identity(conn, key)
 
 
 def merge_people(cmd: MergePeople, ctx: Context) -> dict:

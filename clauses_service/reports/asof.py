@@ -21,7 +21,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
 from events.engine import make_engine
-from events.schema import person_keys
+from events.schema import identity_keys, person_keys
 from events.store import EventStore
 from projections.base import Projection, read_metadata
 from projections.registry import PROJECTIONS
@@ -56,6 +56,7 @@ def projected_at(
                 tables = [table for p in projections for table in p.tables]
                 read_metadata.create_all(conn, tables=tables)
                 person_keys.create(conn)
+                identity_keys.create(conn)
                 copy_person_keys(store, conn)
                 replay(store, conn, position, projections)
             with conn.begin():
@@ -86,12 +87,16 @@ def replay(
 
 
 def copy_person_keys(store: EventStore, target: Connection) -> int:
-    """Copy the identity keys of the store's database (SQL stores only) to ``target``."""
+    """Copy the identity keys of the store's database (SQL stores only) to ``target``:
+    people's keys and those of the identities waiting in import queues."""
     reading = getattr(store, "reading", None)
     if reading is None:
         return 0
-    with reading() as source:
-        rows = [dict(r._mapping) for r in source.execute(select(person_keys))]
-    if rows:
-        target.execute(insert(person_keys), rows)
-    return len(rows)
+    copied = 0
+    for table in (person_keys, identity_keys):
+        with reading() as source:
+            rows = [dict(r._mapping) for r in source.execute(select(table))]
+        if rows:
+            target.execute(insert(table), rows)
+        copied += len(rows)
+    return copied

@@ -189,6 +189,12 @@ def possible_duplicates(conn: Connection) -> list[dict]:
     return [{"match_key": key, "people": members} for key, members in groups.items()]
 
 
+def match_key_of(conn: Connection, person_id) -> str | None:
+    """The person's match key as the people table has it (None once erased)."""
+    query = select(people.c.match_key).where(people.c.person_id == str(person_id))
+    return conn.execute(query).scalar()
+
+
 def find_people(conn: Connection, last_name: str, first_name: str, birth_date: date) -> list[dict]:
     """People known under these names and birth date (accents, case, hyphens ignored).
 

@@ -163,7 +163,7 @@ def test_rebuild_gives_the_live_tables(imported):
 def test_the_identities_of_rejected_rows_are_shredded_once_the_queue_is_empty(imported):
     from sqlalchemy import select
 
-    from events.schema import person_keys
+    from events.schema import identity_keys
 
     world, import_id = imported
     _fix(world, import_id, 3, person_id=world.nguyen)
@@ -175,7 +175,8 @@ def test_the_identities_of_rejected_rows_are_shredded_once_the_queue_is_empty(im
     with world.t.store.reading() as conn:
         assert queries.get_import_row(conn, import_id, 6)["cells"]["last_name"] == "Lefèvre"
         assert "last_name" not in queries.get_import_row(conn, import_id, 5)["cells"]
-    key = select(person_keys).where(person_keys.c.person_id == str(import_id))
+    # Row 6 gave an identity that matched nobody: its key is the identity's in the import.
+    key = select(identity_keys).where(identity_keys.c.import_id == str(import_id))
     with world.t.store.reading() as conn:
         assert conn.execute(key).first() is not None
 
@@ -240,6 +241,57 @@ def test_erasing_a_person_shreds_the_identity_of_their_waiting_rows(make_store):
         opened = {
             n: sealing.unseal(conn, import_id, o.cells, o.sealed_cells) for n, o in sealed.items()
         }
+    assert "last_name" not in opened[2] and opened[3]["last_name"] == "Inconnu"
+    world.runner.rebuild(["imports"])
+    with world.t.store.reading() as conn:
+        assert queries.get_import_row(conn, import_id, 2)["cells"] == erased["cells"]
+        assert queries.get_import_row(conn, import_id, 3)["cells"] == other["cells"]
+
+
+def test_erasing_a_person_shreds_the_rows_that_gave_their_identity_but_matched_nobody(
+    make_store,
+):
+    from clauses_service.commands.people import ErasePersonalData
+    from events.catalog.imports import ImportRowsDecided, import_stream
+    from importers import sealing
+
+    world = build_world(make_store())
+    data = xlsx_bytes(
+        [
+            TEMPLATE_HEADERS,
+            # Rejected before the match (unknown market): nothing links it to Nguyen.
+            good_row(
+                Nom="NGUYEN",
+                Prénom="van-anh",
+                **{"Date de naissance": "01/02/1995", "Référence marché": "M-INCONNU"},
+            ),
+            good_row(Nom="Inconnu", Prénom="Paul"),
+        ]
+    )
+    import_id = _import(world, data)
+    with world.t.store.reading() as conn:
+        before = queries.get_import_row(conn, import_id, 2)
+    assert before["person_id"] is None and before["cells"]["last_name"] == "NGUYEN"
+    decided = {
+        outcome.row_number: outcome
+        for recorded in world.t.store.read_stream(import_stream(import_id))
+        if isinstance(recorded.event, ImportRowsDecided)
+        for outcome in recorded.event.rows
+    }
+    assert "NGUYEN" not in decided[2].sealed_cells  # the log never has the name in clear
+
+    execute(world.t.store, ErasePersonalData(person_id=world.nguyen), "facilitatrice")
+
+    with world.t.store.reading() as conn:
+        erased = queries.get_import_row(conn, import_id, 2)
+        other = queries.get_import_row(conn, import_id, 3)
+        opened = {
+            n: sealing.unseal(conn, import_id, decided[n].cells, decided[n].sealed_cells)
+            for n in (2, 3)
+        }
+    assert "last_name" not in erased["cells"] and "birth_date" not in erased["cells"]
+    assert erased["queue"] == "pending" and erased["errors"] == before["errors"]
+    assert other["cells"]["last_name"] == "Inconnu"
     assert "last_name" not in opened[2] and opened[3]["last_name"] == "Inconnu"
     world.runner.rebuild(["imports"])
     with world.t.store.reading() as conn:
