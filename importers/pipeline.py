@@ -10,9 +10,12 @@ transaction. A dry run decides everything in that transaction and rolls it back.
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from uuid import UUID
 
@@ -60,6 +63,39 @@ def run_import(
     services = {"progress": progress} if progress is not None else None
     meta = {"source": {"kind": "import", "file": command.filename}, **(metadata or {})}
     try:
-        return execute(store, command, actor, metadata=meta, services=services)
+        with fewer_collections():
+            return execute(store, command, actor, metadata=meta, services=services)
     except DryRunFinished as finished:
         return finished.result
+
+
+BULK_THRESHOLD = 50_000  # allocations between two young collections during an import
+_paused = {"count": 0, "threshold": gc.get_threshold()}
+_pause_lock = threading.Lock()
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Python's cyclic collector, less often while a file is imported.
+
+    A whole-file import allocates millions of small objects, many of which live until
+    commit; the collector would walk them again and again (about a tenth of a
+    10,000-row import here). Meanwhile the young generation is collected every
+    ``BULK_THRESHOLD`` allocations instead of 700, and the objects alive before the
+    import (the application's) are left out of the walks (``gc.freeze``). Imports in
+    other threads share the pause; the last one out restores the thresholds."""
+    with _pause_lock:
+        if _paused["count"] == 0:
+            _paused["threshold"] = gc.get_threshold()
+            gc.freeze()
+            young, *older = _paused["threshold"]
+            gc.set_threshold(max(young, BULK_THRESHOLD), *older)
+        _paused["count"] += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _paused["count"] -= 1
+            if _paused["count"] == 0:
+                gc.set_threshold(*_paused["threshold"])
+                gc.unfreeze()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from operator import itemgetter
 
 from sqlalchemy import JSON, Table, and_, bindparam, delete, insert
 
@@ -27,7 +28,8 @@ def insert_rows(conn, table: Table, rows: Sequence[dict]) -> None:
     if not rows:
         return
     sql, order, processors = _insert_for(table, tuple(rows[0]), conn.dialect)
-    _run(conn, sql, processors, [[row[name] for name in order] for row in rows])
+    pick = itemgetter(*order) if len(order) > 1 else lambda row: (row[order[0]],)
+    _run(conn, sql, processors, list(map(pick, rows)))
 
 
 def delete_keys(conn, table: Table, key_names: Sequence[str], keys: Sequence[tuple]) -> None:
@@ -37,20 +39,22 @@ def delete_keys(conn, table: Table, key_names: Sequence[str], keys: Sequence[tup
     names = tuple(key_names)
     sql, order, processors = _delete_for(table, names, conn.dialect)
     where = [names.index(key[2:]) for key in order]  # "k_<column>" -> index in a key
-    _run(conn, sql, processors, [[key[i] for i in where] for key in keys])
+    _run(conn, sql, processors, [tuple(key[i] for i in where) for key in keys])
 
 
-def _run(conn, sql: str, processors, rows) -> None:
-    params = [
-        tuple(
-            value if process is None or value is None else process(value)
-            for process, value in zip(processors, values, strict=True)
-        )
-        for values in rows
-    ]
+def _run(conn, sql: str, processors, rows: list[tuple]) -> None:
+    if any(process is not None for process in processors):
+        # Column by column: each bind processor runs over its own column only.
+        columns = list(zip(*rows, strict=True))
+        for index, process in enumerate(processors):
+            if process is not None:
+                columns[index] = [
+                    None if value is None else process(value) for value in columns[index]
+                ]
+        rows = list(zip(*columns, strict=True))
     cursor = conn.connection.dbapi_connection.cursor()
     try:
-        cursor.executemany(sql, params)
+        cursor.executemany(sql, rows)
     finally:
         cursor.close()
 

@@ -398,3 +398,25 @@ def test_a_new_import_id_is_required(world):
 
     with pytest.raises(AlreadyExists):
         _import(world, xlsx(good_row(**{"Heures travaillées": "3"})), import_id=import_id)
+
+
+def test_the_collector_is_paused_during_an_import_and_restored_after_even_a_dry_run(world):
+    import gc
+
+    from importers import pipeline
+
+    before = gc.get_threshold()
+    seen = []
+    _import(
+        world,
+        xlsx_bytes([TEMPLATE_HEADERS, good_row()]),
+        progress=lambda n: seen.append(gc.get_threshold()),
+    )
+    assert seen and seen[0][0] >= pipeline.BULK_THRESHOLD
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    _import(world, xlsx_bytes([TEMPLATE_HEADERS, good_row(Nom="Autre")]), dry_run=True)
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    with pipeline.fewer_collections():  # an import in another thread, overlapping
+        _import(world, xlsx_bytes([TEMPLATE_HEADERS, good_row(Mois="05/2024")]))
+        assert gc.get_threshold()[0] >= pipeline.BULK_THRESHOLD
+    assert gc.get_threshold() == before
