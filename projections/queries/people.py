@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.engine import Connection
 
 from events.catalog.people import RefusalReason
@@ -195,6 +195,14 @@ def match_key_of(conn: Connection, person_id) -> str | None:
     return conn.execute(query).scalar()
 
 
+# Built once: an import asks it for every distinct identity of its file.
+_BY_MATCH_KEY = (
+    select(*_PERSON_COLUMNS)
+    .where(people.c.match_key == bindparam("key"), people.c.erased.is_(False))
+    .order_by(people.c.registered_position)
+)
+
+
 def find_people(conn: Connection, last_name: str, first_name: str, birth_date: date) -> list[dict]:
     """People known under these names and birth date (accents, case, hyphens ignored).
 
@@ -204,11 +212,7 @@ def find_people(conn: Connection, last_name: str, first_name: str, birth_date: d
     from clauses_service.domain.names import match_key
 
     key = match_key(last_name, first_name, birth_date)
-    matches = conn.execute(
-        select(*_PERSON_COLUMNS)
-        .where(people.c.match_key == key, people.c.erased.is_(False))
-        .order_by(people.c.registered_position)
-    ).all()
+    matches = conn.execute(_BY_MATCH_KEY, {"key": key}).all()
     if all(row.merged_into is None for row in matches):
         return [_person(row) for row in matches]  # nobody merged: one query
     survivors = {survivor_of(conn, row.person_id) for row in matches}
