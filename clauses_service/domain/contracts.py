@@ -200,7 +200,7 @@ def evolve(state: Contract, event) -> Contract:
                 counted_hours=event.counted_hours,
                 warnings=tuple(event.warnings),
             )
-            return replace(state, lines={**state.lines, event.month: line}, version=version)
+            return _with_line(state, event.month, line, version)
         case HoursWithdrawn():
             line = state.lines.get(event.month)
             if line is not None:
@@ -210,6 +210,16 @@ def evolve(state: Contract, event) -> Contract:
         case ExitRecorded():
             return replace(state, exits=(*state.exits, event), version=version)
     return replace(state, version=version)
+
+
+def _with_line(state: Contract, month: date, line: HourLine, version: int) -> Contract:
+    """``replace(state, lines=..., version=...)`` for the event a contract gets most
+    (every month's hours), without ``replace``'s walk over the twenty fields: a copy of
+    the frozen state's attributes with these two changed. Contract has no
+    ``__post_init__`` and no ``init=False`` field, so the result is the same."""
+    new = object.__new__(Contract)
+    vars(new).update(vars(state), lines={**state.lines, month: line}, version=version)
+    return new
 
 
 def fold(events: Iterable) -> Contract:

@@ -195,61 +195,28 @@ def test_the_identities_of_rejected_rows_are_shredded_once_the_queue_is_empty(im
         assert queries.get_import_row(conn, import_id, 6)["cells"] == cells
 
 
-def test_erasing_a_person_shreds_the_identity_of_their_waiting_rows(make_store):
-    from clauses_service.commands.people import ErasePersonalData
-
-    world = build_world(make_store())
-    data = xlsx_bytes(
-        [
-            TEMPLATE_HEADERS,
-            # Nguyen is matched, but has no contract and the row gives no start: rejected.
-            good_row(
-                Nom="Nguyen",
-                Prénom="Van Anh",
-                **{"Date de naissance": "01/02/1995", "Début contrat": ""},
-            ),
-            good_row(Nom="Inconnu", Prénom="Paul"),
-        ]
-    )
-    import_id = _import(world, data)
-    with world.t.store.reading() as conn:
-        row = queries.get_import_row(conn, import_id, 2)
-    assert str(row["person_id"]) == str(world.nguyen)
-    assert (row["queue"], row["cells"]["last_name"]) == ("pending", "Nguyen")
-
-    execute(world.t.store, ErasePersonalData(person_id=world.nguyen), "facilitatrice")
-
-    with world.t.store.reading() as conn:
-        erased = queries.get_import_row(conn, import_id, 2)
-        other = queries.get_import_row(conn, import_id, 3)
-    assert "last_name" not in erased["cells"] and "birth_date" not in erased["cells"]
-    assert erased["cells"]["market_reference"] == "M2023-001"
-    assert erased["queue"] == "pending"  # still to be dealt with, without a name
-    assert other["cells"]["last_name"] == "Inconnu"  # someone else's row keeps its cells
-    # In the log the row's identity was sealed with Nguyen's key, destroyed with it.
-    from events.catalog.imports import ImportRowsDecided, import_stream
-    from importers import sealing
-
-    decided = [
-        outcome
-        for recorded in world.t.store.read_stream(import_stream(import_id))
-        if isinstance(recorded.event, ImportRowsDecided)
-        for outcome in recorded.event.rows
-    ]
-    sealed = {outcome.row_number: outcome for outcome in decided if outcome.sealed_cells}
-    with world.t.store.reading() as conn:
-        opened = {
-            n: sealing.unseal(conn, import_id, o.cells, o.sealed_cells) for n, o in sealed.items()
-        }
-    assert "last_name" not in opened[2] and opened[3]["last_name"] == "Inconnu"
-    world.runner.rebuild(["imports"])
-    with world.t.store.reading() as conn:
-        assert queries.get_import_row(conn, import_id, 2)["cells"] == erased["cells"]
-        assert queries.get_import_row(conn, import_id, 3)["cells"] == other["cells"]
-
-
-def test_erasing_a_person_shreds_the_rows_that_gave_their_identity_but_matched_nobody(
-    make_store,
+@pytest.mark.parametrize(
+    ("nguyen_row", "matched"),
+    [
+        # Nguyen is matched, but has no contract and the row gives no start: rejected,
+        # sealed with Nguyen's own key.
+        (
+            {"Nom": "Nguyen", "Prénom": "Van Anh", "Date de naissance": "01/02/1995"}
+            | {"Début contrat": ""},
+            True,
+        ),
+        # Rejected before the match (unknown market): nothing links it to Nguyen but the
+        # identity it gives, sealed with that identity's key.
+        (
+            {"Nom": "NGUYEN", "Prénom": "van-anh", "Date de naissance": "01/02/1995"}
+            | {"Référence marché": "M-INCONNU"},
+            False,
+        ),
+    ],
+    ids=["matched", "matched-nobody"],
+)
+def test_erasing_a_person_shreds_the_identity_of_their_waiting_rows(
+    make_store, nguyen_row, matched
 ):
     from clauses_service.commands.people import ErasePersonalData
     from events.catalog.imports import ImportRowsDecided, import_stream
@@ -257,28 +224,20 @@ def test_erasing_a_person_shreds_the_rows_that_gave_their_identity_but_matched_n
 
     world = build_world(make_store())
     data = xlsx_bytes(
-        [
-            TEMPLATE_HEADERS,
-            # Rejected before the match (unknown market): nothing links it to Nguyen.
-            good_row(
-                Nom="NGUYEN",
-                Prénom="van-anh",
-                **{"Date de naissance": "01/02/1995", "Référence marché": "M-INCONNU"},
-            ),
-            good_row(Nom="Inconnu", Prénom="Paul"),
-        ]
+        [TEMPLATE_HEADERS, good_row(**nguyen_row), good_row(Nom="Inconnu", Prénom="Paul")]
     )
     import_id = _import(world, data)
     with world.t.store.reading() as conn:
         before = queries.get_import_row(conn, import_id, 2)
-    assert before["person_id"] is None and before["cells"]["last_name"] == "NGUYEN"
+    assert before["person_id"] == (str(world.nguyen) if matched else None)
+    assert (before["queue"], before["cells"]["last_name"]) == ("pending", nguyen_row["Nom"])
     decided = {
         outcome.row_number: outcome
         for recorded in world.t.store.read_stream(import_stream(import_id))
         if isinstance(recorded.event, ImportRowsDecided)
         for outcome in recorded.event.rows
     }
-    assert "NGUYEN" not in decided[2].sealed_cells  # the log never has the name in clear
+    assert nguyen_row["Nom"] not in decided[2].sealed_cells  # never in clear in the log
 
     execute(world.t.store, ErasePersonalData(person_id=world.nguyen), "facilitatrice")
 
@@ -290,8 +249,11 @@ def test_erasing_a_person_shreds_the_rows_that_gave_their_identity_but_matched_n
             for n in (2, 3)
         }
     assert "last_name" not in erased["cells"] and "birth_date" not in erased["cells"]
-    assert erased["queue"] == "pending" and erased["errors"] == before["errors"]
-    assert other["cells"]["last_name"] == "Inconnu"
+    assert erased["cells"]["market_reference"] == before["cells"]["market_reference"]
+    assert erased["queue"] == "pending"  # still to be dealt with, without a name
+    assert erased["errors"] == before["errors"]
+    assert other["cells"]["last_name"] == "Inconnu"  # someone else's row keeps its cells
+    # In the log the row's identity was sealed with a key the erasure destroyed.
     assert "last_name" not in opened[2] and opened[3]["last_name"] == "Inconnu"
     world.runner.rebuild(["imports"])
     with world.t.store.reading() as conn:
