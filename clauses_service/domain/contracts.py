@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from uuid import UUID
 
 from clauses_service.domain.errors import AlreadyExists, NotFound, RuleViolation
@@ -73,9 +74,10 @@ def fr_hours(value: Decimal) -> str:
 
 
 def first_of_month(day: date) -> date:
-    return day.replace(day=1)
+    return day if day.day == 1 else day.replace(day=1)
 
 
+@lru_cache(maxsize=1024)  # a file's rows name a few dozen months
 def last_of_month(day: date) -> date:
     return add_months(first_of_month(day), 1) - timedelta(days=1)
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from uuid import UUID
 
 from events.registry import event_type
@@ -165,6 +166,7 @@ class ExitRecorded:
 PERSON_CONTRACTS_STREAM_TYPE = "person-contracts"
 
 
+@lru_cache(maxsize=8192)  # asked for every row of an import
 def person_contracts_stream(person_id) -> str:
     """The index stream listing the contracts of one person (one event per contract)."""
     return f"person-contracts:{person_id}"
