@@ -34,6 +34,27 @@ def test_database_refuses_update_and_delete_of_events(make_store):
     assert [e.event.text for e in store.read_stream(stream)] == ["gravé"]
 
 
+def test_positions_of_many_appends_in_one_transaction_rise_and_later_ones_are_above(
+    make_store,
+):
+    # PostgreSQL reserves them in growing blocks; SQLite numbers them itself.
+    store = make_store(registry=registry)
+    single = [store.append("note", str(uuid.uuid4()), 0, [NoteTaken(uuid.uuid4(), "seul")])]
+    single.append(store.append("note", str(uuid.uuid4()), 0, [NoteTaken(uuid.uuid4(), "seul")]))
+    assert single[1].positions[0] == single[0].positions[0] + 1  # no gap for one command
+    with store.transaction() as tx:
+        bulk = [
+            tx.append("note", str(uuid.uuid4()), 0, [NoteTaken(uuid.uuid4(), f"ligne {n}")])
+            for n in range(300)
+        ]
+    positions = [p for result in bulk for p in result.positions]
+    assert positions == sorted(set(positions)) and positions[0] > single[1].positions[0]
+    after = store.append("note", str(uuid.uuid4()), 0, [NoteTaken(uuid.uuid4(), "après")])
+    assert after.positions[0] > positions[-1]
+    texts = [e.event.text for e in store.read_all()]
+    assert texts == ["seul", "seul", *[f"ligne {n}" for n in range(300)], "après"]
+
+
 def test_stored_version_1_payload_is_upcast_on_read(make_store):
     store = make_store()
     buyer = uuid.uuid4()
