@@ -3,6 +3,7 @@
 Run from the repository root::
 
     python bench/import.py [--rows 10000,100000] [--lots 5] [--months 12] [--repeat 3]
+    python bench/import.py --postgresql   # CLAUSES_BENCH_PG_URL's server, else a throwaway one
 
 For each size: a territory on a fresh SQLite file (one market with ``--lots`` lots,
 ``rows / (lots x months)`` validated people, built through commands, outside the
@@ -38,6 +39,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import resource  # noqa: E402
@@ -224,12 +226,64 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def bench(size: int, lots: int, months: int, work: Path, repeat: int) -> dict:
+class SqliteCopies:
+    """The territory in a SQLite file; each run on a copy of it."""
+
+    def __init__(self, work: Path, size: int) -> None:
+        self.work, self.size = work, size
+        self.template = work / f"territory-{size}.db"
+        self.territory_url = f"sqlite:///{self.template}"
+
+    def fresh(self) -> str:
+        self.copy = self.work / f"run-{self.size}.db"
+        _copy_db(self.template, self.copy)
+        return f"sqlite:///{self.copy}"
+
+    def floor(self) -> dict | None:
+        return write_floor(self.copy, self.template, self.work)
+
+
+class PostgresCopies:
+    """The territory in a PostgreSQL database; each run on ``CREATE DATABASE ... TEMPLATE``
+    of it (the server URL's user must be allowed to create databases)."""
+
+    def __init__(self, server_url: str, size: int) -> None:
+        from sqlalchemy.engine import make_url
+
+        self.server = make_url(server_url)
+        self.template, self.run = f"bench_import_{size}", f"bench_import_{size}_run"
+        self._sql(f"DROP DATABASE IF EXISTS {self.run}", f"DROP DATABASE IF EXISTS {self.template}")
+        self._sql(f"CREATE DATABASE {self.template}")
+        self.territory_url = self._url(self.template)
+
+    def _url(self, name: str) -> str:
+        return self.server.set(database=name).render_as_string(hide_password=False)
+
+    def _sql(self, *statements: str) -> None:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self._url(self.server.database or "postgres"))
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for statement in statements:
+                conn.execute(text(statement))
+        engine.dispose()
+
+    def fresh(self) -> str:
+        self._sql(
+            f"DROP DATABASE IF EXISTS {self.run}",
+            f"CREATE DATABASE {self.run} TEMPLATE {self.template}",
+        )
+        return self._url(self.run)
+
+    def floor(self) -> dict | None:
+        return None  # measured on SQLite only
+
+
+def bench(size: int, lots: int, months: int, work: Path, repeat: int, pg_url=None) -> dict:
     people = max(1, size // (lots * months))
-    db_template = work / f"territory-{size}.db"
-    url = f"sqlite:///{db_template}"
+    databases = PostgresCopies(pg_url, size) if pg_url else SqliteCopies(work, size)
     started = time.perf_counter()
-    names = build_territory(url, people, lots)
+    names = build_territory(databases.territory_url, people, lots)
     path = work / f"releve-{size}.xlsx"
     rows = write_timesheet(path, names, lots, months)
     setup = time.perf_counter() - started
@@ -238,10 +292,8 @@ def bench(size: int, lots: int, months: int, work: Path, repeat: int) -> dict:
     parses, imports = [], []
     for _ in range(repeat):
         parses.append(_run_child("parse", str(path)))
-        copy = work / f"run-{size}.db"
-        _copy_db(db_template, copy)
-        imports.append(_run_child("import", str(path), f"sqlite:///{copy}"))
-    floor = write_floor(copy, db_template, work)
+        imports.append(_run_child("import", str(path), databases.fresh()))
+    floor = databases.floor()
     return {
         "requested": size,
         "size": rows,
@@ -292,6 +344,12 @@ def report(result: dict) -> None:
         )
     print(f"  counts       {full['counts']}")
     floor = result["floor"]
+    if floor is None:
+        print(
+            f"  ratio end to end / bare parse: {ratio:.1f}x best, {median_ratio:.1f}x median"
+            "  (write floor: SQLite only)"
+        )
+        return
     print(
         f"  write floor  {floor['seconds']:8.2f} s  the {_n(floor['rows'])} rows the import "
         f"wrote ({floor['tables']} tables), bare sqlite3 executemany"
@@ -325,6 +383,11 @@ def main() -> None:
     parser.add_argument("--lots", type=int, default=5)
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each side (best, median)")
+    parser.add_argument(
+        "--postgresql",
+        action="store_true",
+        help="on PostgreSQL: the server of CLAUSES_BENCH_PG_URL, else a throwaway cluster",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -332,10 +395,29 @@ def main() -> None:
         out = child_parse(*rest) if kind == "parse" else child_import(*rest)
         print(json.dumps(out))
         return
-    print(f"Import benchmark — Python {sys.version.split()[0]}, {os.cpu_count()} CPU, SQLite")
-    with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
+    engine = "PostgreSQL" if args.postgresql else "SQLite"
+    print(f"Import benchmark — Python {sys.version.split()[0]}, {os.cpu_count()} CPU, {engine}")
+    with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp, _server(args) as pg_url:
         for size in (int(x) for x in args.rows.split(",")):
-            report(bench(size, args.lots, args.months, Path(tmp), max(1, args.repeat)))
+            report(bench(size, args.lots, args.months, Path(tmp), max(1, args.repeat), pg_url))
+
+
+@contextlib.contextmanager
+def _server(args):
+    """The PostgreSQL server URL to use (None on SQLite)."""
+    if not args.postgresql:
+        yield None
+    elif os.environ.get("CLAUSES_BENCH_PG_URL"):
+        yield os.environ["CLAUSES_BENCH_PG_URL"]
+    else:
+        from tests.support.pgcluster import ThrowawayCluster
+
+        cluster = ThrowawayCluster()
+        cluster.start()
+        try:
+            yield cluster.url("postgres")
+        finally:
+            cluster.stop()
 
 
 if __name__ == "__main__":

@@ -60,6 +60,7 @@ _SQLITE_HEAD = "SELECT coalesce(max(position), 0) FROM events"
 _PG_SEQUENCE = "SELECT pg_get_serial_sequence('events', 'position')"
 _PG_POSITIONS = "SELECT nextval(%s::regclass) FROM generate_series(1, %s)"
 _MAX_RESERVE = 1024  # positions a PostgreSQL transaction reserves at most in one go
+_PG_GIVE_BACK = "SELECT setval(%s::regclass, %s) WHERE pg_sequence_last_value(%s::regclass) = %s"
 
 
 # The column types' own SQLite bind processors, so raw rows store what SQLAlchemy would.
@@ -212,7 +213,8 @@ class SqlTransaction(StoreTransaction):
         row) takes them in blocks that double, up to ``_MAX_RESERVE``, instead of one
         round trip per append. The first append takes exactly what it needs, so that a
         one-command transaction leaves no gap; the unused end of a block is a gap, as a
-        rollback leaves, and every later transaction's positions are above it."""
+        rollback leaves, unless handed back before commit (``give_back_positions``); every
+        later transaction's positions are above the ones used."""
         while len(self._spare) < count:
             block = max(count - len(self._spare), min(self._block, _MAX_RESERVE))
             sequence = self.store._position_sequence(self._dbapi)
@@ -221,6 +223,20 @@ class SqlTransaction(StoreTransaction):
             self._block = max(self._block, block) * 2
         taken, self._spare = self._spare[:count], self._spare[count:]
         return taken
+
+    def give_back_positions(self) -> None:
+        """PostgreSQL, before commit: the reserved positions this transaction did not use
+        go back to the sequence, so that the next transaction continues right after its
+        last event and the log keeps no gap. Safe because only appenders take positions,
+        under the append lock this transaction still holds; skipped if the sequence
+        moved meanwhile (a row inserted outside the store)."""
+        if not self._spare:
+            return
+        sequence = self.store._position_sequence(self._dbapi)
+        self._dbapi.execute(
+            _PG_GIVE_BACK, (sequence, self._spare[0] - 1, sequence, self._spare[-1])
+        )
+        self._spare = []
 
     def _write(
         self, stream_type: str, stream_id: str, current: int, events: Sequence[Any], meta: dict
@@ -334,6 +350,7 @@ class SqlEventStore(EventStore):
                     tx.flush()
                     self._notify(tx)
                     tx.flush()  # what listeners appended, if any
+                    tx.give_back_positions()
                 finally:
                     tx.close()
 
