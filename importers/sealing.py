@@ -38,8 +38,9 @@ from events.schema import identity_keys, person_keys
 IDENTITY_CELLS = ("last_name", "first_name", "birth_date", "comment")
 
 
-def _key(conn, import_id) -> str | None:
-    query = select(person_keys.c.key).where(person_keys.c.person_id == str(import_id))
+def _key(conn, owner) -> str | None:
+    """The key kept under ``owner``: a person's id, or an import's."""
+    query = select(person_keys.c.key).where(person_keys.c.person_id == str(owner))
     return conn.execute(query).scalar_one_or_none()
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from contextlib import closing
 from functools import lru_cache
 from operator import itemgetter
 
@@ -31,16 +32,13 @@ def insert_rows(conn, table: Table, rows: Sequence[dict]) -> None:
     sql, order, processors = _insert_for(table, tuple(rows[0]), conn.dialect)
     pick = itemgetter(*order) if len(order) > 1 else lambda row: (row[order[0]],)
     values = _processed(processors, list(map(pick, rows)))
-    cursor = conn.connection.dbapi_connection.cursor()
-    try:
+    with closing(conn.connection.dbapi_connection.cursor()) as cursor:
         if conn.dialect.name == "postgresql":
             with cursor.copy(_copy_for(table, order, conn.dialect)) as copy:
                 for row in values:
                     copy.write_row(row)
         else:
             cursor.executemany(sql, values)
-    finally:
-        cursor.close()
 
 
 def delete_keys(conn, table: Table, key_names: Sequence[str], keys: Sequence[tuple]) -> None:
@@ -51,11 +49,8 @@ def delete_keys(conn, table: Table, key_names: Sequence[str], keys: Sequence[tup
     sql, order, processors = _delete_for(table, names, conn.dialect)
     where = [names.index(key[2:]) for key in order]  # "k_<column>" -> index in a key
     values = _processed(processors, [tuple(key[i] for i in where) for key in keys])
-    cursor = conn.connection.dbapi_connection.cursor()
-    try:
+    with closing(conn.connection.dbapi_connection.cursor()) as cursor:
         cursor.executemany(sql, values)
-    finally:
-        cursor.close()
 
 
 def _processed(processors, rows: list[tuple]) -> list[tuple]:
